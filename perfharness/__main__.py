@@ -1,0 +1,3 @@
+from perfharness.cli import main
+
+raise SystemExit(main())

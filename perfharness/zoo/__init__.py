@@ -1,0 +1,95 @@
+"""The model zoo: manifest, fetch, verify, convert. Everything else asks it for file paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from perfharness.errors import ModelError
+from perfharness.zoo import layout
+from perfharness.zoo.cache import cache_lock, sha256_file
+from perfharness.zoo.convert import convert_to_ir
+from perfharness.zoo.fetch import fetch_sources
+from perfharness.zoo.manifest import ModelSpec, check_precision, load_manifest
+
+
+def model_path(set_name: str, model: str, precision: str) -> Path:
+    """The verified IR of one model, converting it from its verified source on first use.
+
+    Raises ModelError with the fix when the model was never fetched or a file fails its check.
+    """
+    manifest = load_manifest()
+    model_set = manifest.model_set(set_name)
+    precision = check_precision(precision, model_set)
+    spec = model_set.models.get(model)
+    if spec is None:
+        raise ModelError(f"model set {set_name!r} has no model {model!r}; it has {', '.join(model_set.models)}")
+    if spec.omz_name:
+        xml = layout.omz_ir_path(spec, model_set.downloader["omz_precisions"][precision])
+    else:
+        xml = layout.ir_path(spec, precision)
+        if not xml.exists():
+            _convert(spec, precision, xml)
+    problem = layout.ir_problem(xml)
+    if problem:
+        raise ModelError(f"model {spec.key} {precision}: {problem}; run `perfharness models fetch {set_name}`")
+    return xml
+
+
+def _convert(spec: ModelSpec, precision: str, xml: Path) -> None:
+    source = layout.source_path(spec)
+    with cache_lock():
+        if xml.exists():
+            return
+        if not source.exists():
+            raise ModelError(f"model {spec.key} is not fetched ({source} is missing); run `perfharness models fetch {spec.set_name}`")
+        if sha256_file(source) != spec.sha256:
+            raise ModelError(f"{source} does not match its sha256 pin (tampered or truncated); run `perfharness models fetch {spec.set_name}`")
+        convert_to_ir(source, xml, precision, spec.sha256)
+
+
+def media_file(name: str = "astronaut") -> Path:
+    """The verified sample image, or ModelError saying how to fetch it."""
+    manifest = load_manifest()
+    media = manifest.media[name]
+    path = layout.media_path(media)
+    if not path.exists() or sha256_file(path) != media.sha256:
+        raise ModelError(f"sample media {name!r} is missing or fails its sha256 check; run `perfharness models fetch`")
+    return path
+
+
+def fetch(set_name: str, log=print) -> list[Path]:
+    """Fetch, verify and convert every model of a set; idempotent and safe across processes."""
+    manifest = load_manifest()
+    model_set = manifest.model_set(set_name)
+    with cache_lock():
+        fetch_sources(manifest, set_name, log)
+    paths = []
+    for precision in model_set.precisions:
+        if precision == "INT8" and not model_set.downloader:
+            continue
+        for model in model_set.models:
+            paths.append(model_path(set_name, model, precision))
+    return paths
+
+
+def verify(set_name: str) -> list[tuple[str, str, str | None]]:
+    """(model, precision, problem or None) for every model and precision a set offers."""
+    model_set = load_manifest().model_set(set_name)
+    rows = []
+    for precision in model_set.precisions:
+        for spec in model_set.models.values():
+            if spec.omz_name:
+                xml = layout.omz_ir_path(spec, model_set.downloader["omz_precisions"][precision])
+            elif precision == "INT8":
+                continue
+            else:
+                source = layout.source_path(spec)
+                if not source.exists():
+                    rows.append((spec.name, precision, f"{source} is missing"))
+                    continue
+                if sha256_file(source) != spec.sha256:
+                    rows.append((spec.name, precision, f"{source} does not match its sha256 pin"))
+                    continue
+                xml = layout.ir_path(spec, precision)
+            rows.append((spec.name, precision, layout.ir_problem(xml)))
+    return rows

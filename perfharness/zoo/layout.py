@@ -1,0 +1,79 @@
+"""Where each file lives in the cache: the only place that builds model paths.
+
+::
+
+    <cache>/downloads/<wheel>                          pinned archives as fetched
+    <cache>/source/<set>/<model><ext>                  extracted, verified source models
+    <cache>/media/<name><ext>                          sample media
+    <cache>/ir/ov-<openvino version>/<set>/<PREC>/<model>.xml|.bin|.record.json
+    <cache>/omz/intel/<omz name>/<omz precision>/<omz name>.xml|.bin   (omz_downloader output)
+
+IR is kept per OpenVINO version because an IR saved by a newer release may not load in an older one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath
+
+import openvino as ov
+
+from perfharness.zoo.cache import atomic_write_bytes, cache_root, sha256_file
+from perfharness.zoo.manifest import Archive, MediaSpec, ModelSpec
+
+
+def openvino_version_tag() -> str:
+    """``2026.4.1`` from OpenVINO's full build string."""
+    return ov.get_version().split("-")[0]
+
+
+def archive_path(archive: Archive) -> Path:
+    return cache_root() / "downloads" / archive.filename
+
+
+def source_path(spec: ModelSpec) -> Path:
+    return cache_root() / "source" / spec.set_name / (spec.name + PurePosixPath(spec.member).suffix)
+
+
+def media_path(media: MediaSpec) -> Path:
+    return cache_root() / "media" / (media.name + PurePosixPath(media.member).suffix)
+
+
+def ir_path(spec: ModelSpec, precision: str) -> Path:
+    return cache_root() / "ir" / f"ov-{openvino_version_tag()}" / spec.set_name / precision / f"{spec.name}.xml"
+
+
+def omz_root() -> Path:
+    return cache_root() / "omz"
+
+
+def omz_ir_path(spec: ModelSpec, omz_precision: str) -> Path:
+    return omz_root() / "intel" / spec.omz_name / omz_precision / f"{spec.omz_name}.xml"
+
+
+def record_path(xml: Path) -> Path:
+    return xml.with_suffix(".record.json")
+
+
+def write_ir_record(xml: Path, **extra: object) -> None:
+    """Record the sha256 of an IR pair so later loads can refuse a tampered or truncated file."""
+    record = {
+        "xml_sha256": sha256_file(xml),
+        "bin_sha256": sha256_file(xml.with_suffix(".bin")),
+        **extra,
+    }
+    atomic_write_bytes(record_path(xml), json.dumps(record, indent=1).encode())
+
+
+def ir_problem(xml: Path) -> str | None:
+    """Why the IR at ``xml`` cannot be used (missing, no record, sha256 mismatch), or None."""
+    bin_path = xml.with_suffix(".bin")
+    record_file = record_path(xml)
+    for path in (xml, bin_path, record_file):
+        if not path.exists():
+            return f"{path} is missing"
+    record = json.loads(record_file.read_text())
+    for path, key in ((xml, "xml_sha256"), (bin_path, "bin_sha256")):
+        if sha256_file(path) != record.get(key):
+            return f"{path} does not match the sha256 recorded when it was made (tampered or truncated)"
+    return None
