@@ -1,0 +1,123 @@
+"""The ``perfharness`` command. Every bad input ends in one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from perfharness.errors import UsageError
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _models(args: argparse.Namespace) -> int:
+    from perfharness import zoo
+    from perfharness.zoo.manifest import load_manifest
+
+    manifest = load_manifest()
+    if args.models_command == "list":
+        for name, model_set in manifest.sets.items():
+            print(f"{name}: {model_set.description} [{model_set.licence}; {', '.join(model_set.precisions)}]")
+            for spec in model_set.models.values():
+                source = spec.member or f"omz_downloader {spec.omz_name}"
+                print(f"  {spec.name:<15} {source}")
+        return 0
+    if args.models_command == "fetch":
+        for set_name in args.sets:
+            for path in zoo.fetch(set_name, log=lambda message: print(message, file=sys.stderr)):
+                print(path)
+        return 0
+    if args.models_command == "verify":
+        failures = 0
+        for set_name in args.sets:
+            for model, precision, problem in zoo.verify(set_name):
+                print(f"{set_name}/{model} {precision}: {problem or 'ok'}")
+                failures += problem is not None
+        if failures:
+            raise UsageError(f"{failures} model file(s) failed verification; run `perfharness models fetch`")
+        return 0
+    print(zoo.model_path(args.set, args.model, args.precision))
+    return 0
+
+
+def _controller(args: argparse.Namespace) -> int:
+    from perfharness.controller import ControllerOptions, report, run_controller
+    from perfharness.gaze.overlay import parse_layers
+
+    options = ControllerOptions(
+        input=args.input,
+        model_set=args.model_set,
+        precision=args.precision,
+        device=args.device,
+        mouse=args.mouse,
+        show=parse_layers(args.show),
+        save=args.save,
+        max_frames=args.max_frames,
+        window=not args.no_window,
+        calibration=args.calibration,
+        face_policy=args.face_policy,
+    )
+    run = run_controller(options)
+    print(report(run, options))
+    return EXIT_INTERRUPTED if run.interrupted else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="perfharness", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    models = commands.add_parser("models", help="fetch, list, verify and locate models")
+    models_commands = models.add_subparsers(dest="models_command", required=True)
+    models_commands.add_parser("list", help="model sets and their sources")
+    fetch = models_commands.add_parser("fetch", help="download (pinned, sha256-checked) and convert a model set")
+    fetch.add_argument("sets", nargs="*", default=["mediapipe"], help="model sets (default: mediapipe)")
+    verify = models_commands.add_parser("verify", help="check every cached file against its sha256")
+    verify.add_argument("sets", nargs="*", default=["mediapipe"])
+    path = models_commands.add_parser("path", help="print the IR path of one model")
+    path.add_argument("set")
+    path.add_argument("model")
+    path.add_argument("--precision", default="FP32")
+    models.set_defaults(handler=_models)
+
+    controller = commands.add_parser("controller", help="run the gaze pointer controller (manual tests)")
+    controller.add_argument("--input", default="sample", help="PATH (video or image), cam[:N], or sample (default)")
+    controller.add_argument("--model-set", default="mediapipe", help="mediapipe (default) or omz")
+    controller.add_argument("--precision", default="FP32", help="FP32 (default), FP16 or INT8")
+    controller.add_argument("--device", default="CPU")
+    controller.add_argument("--mouse", default="dry", choices=["real", "dry", "off"],
+                            help="real moves the pointer; dry (default) records the moves; off")
+    controller.add_argument("--show", default="face,landmarks,iris,pose,gaze",
+                            help="overlay layers: face,landmarks,iris,pose,gaze (or all, none)")
+    controller.add_argument("--save", type=Path, help="write the annotated video here (.mp4 or .avi)")
+    controller.add_argument("--max-frames", type=_positive_int)
+    controller.add_argument("--no-window", action="store_true", help="never open a window, even with a display")
+    controller.add_argument("--calibration", type=Path, help="a calibration file (see `perfharness calibrate`)")
+    controller.add_argument("--face-policy", default="largest", choices=["largest", "best"],
+                            help="which face to follow when there are several")
+    controller.set_defaults(handler=_controller)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``perfharness`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except UsageError as error:
+        print(f"perfharness: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("perfharness: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

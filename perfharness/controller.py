@@ -1,0 +1,162 @@
+"""The manual-test controller: source -> pipeline -> pointer -> mouse, with overlays and a summary."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+
+from perfharness.engine import EngineConfig
+from perfharness.errors import UsageError
+from perfharness.gaze import overlay
+from perfharness.gaze.mouse import make_mouse, screen_size
+from perfharness.gaze.pipeline import LoadTime, build_pipeline
+from perfharness.gaze.pointer import Calibration, PointerMapper
+from perfharness.gaze.sources import open_source
+from perfharness.instrument import Regions
+from perfharness.latency import format_table, summarise
+
+WINDOW = "perfharness controller"
+
+
+@dataclass
+class ControllerOptions:
+    input: str = "sample"
+    model_set: str = "mediapipe"
+    precision: str = "FP32"
+    device: str = "CPU"
+    mouse: str = "dry"
+    show: set[str] = field(default_factory=lambda: set(overlay.LAYERS))
+    save: Path | None = None
+    max_frames: int | None = None
+    window: bool = True
+    calibration: Path | None = None
+    face_policy: str = "largest"
+
+
+@dataclass
+class ControllerRun:
+    """What a run measured: per-frame results (timings included), moves, load times, wall time."""
+
+    frames: list = field(default_factory=list)
+    moves: list[tuple[int, int]] = field(default_factory=list)
+    load_times: dict[str, LoadTime] = field(default_factory=dict)
+    wall_s: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def fps(self) -> float:
+        return len(self.frames) / self.wall_s if self.wall_s > 0 else 0.0
+
+
+class _VideoSink:
+    """Writes annotated frames to a temporary file renamed into place on close (even after Ctrl-C)."""
+
+    def __init__(self, path: Path, fps: float) -> None:
+        if path.suffix.lower() not in (".mp4", ".avi"):
+            raise UsageError(f"--save {path}: use a .mp4 or .avi file name")
+        if not path.parent.is_dir():
+            raise UsageError(f"--save {path}: folder {path.parent} does not exist")
+        self.path, self.fps = path, fps
+        self.partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+        self.writer: cv2.VideoWriter | None = None
+
+    def write(self, image) -> None:
+        if self.writer is None:
+            fourcc = cv2.VideoWriter_fourcc(*("mp4v" if self.path.suffix.lower() == ".mp4" else "MJPG"))
+            self.writer = cv2.VideoWriter(str(self.partial), fourcc, self.fps, (image.shape[1], image.shape[0]))
+            if not self.writer.isOpened():
+                raise UsageError(f"--save {self.path}: OpenCV cannot write this video")
+        self.writer.write(image)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.release()
+            os.replace(self.partial, self.path)
+
+
+def _window_available(wanted: bool) -> bool:
+    return wanted and bool(os.environ.get("DISPLAY"))
+
+
+def run_controller(options: ControllerOptions) -> ControllerRun:
+    """Run the controller until the input ends, ``max_frames``, 'q'/Esc in the window, or Ctrl-C."""
+    config = EngineConfig(device=options.device, precision=options.precision.upper())
+    pipeline = build_pipeline(options.model_set, config, options.face_policy)
+    mouse = make_mouse(options.mouse)
+    width, height = screen_size(options.mouse)
+    calibration = Calibration.load(options.calibration) if options.calibration else Calibration.default(width, height)
+    mapper = PointerMapper(calibration)
+    run = ControllerRun(load_times=pipeline.load_times)
+    regions = Regions()
+    show_window = _window_available(options.window)
+    sink = None
+    start = time.perf_counter()
+    try:
+        with open_source(options.input, max_frames=options.max_frames) as source:
+            sink = _VideoSink(options.save, source.fps or 30.0) if options.save else None
+            frames = iter(source)
+            while True:
+                with regions.region("frame"):
+                    with regions.region("source.read"):
+                        item = next(frames, None)
+                    if item is None:
+                        break
+                    index, frame = item
+                    result = pipeline.process(frame, index, regions)
+                    if result.gaze_angles is not None:
+                        with regions.region("pointer.map"):
+                            target = mapper.map(result.gaze_angles, time.perf_counter())
+                        with regions.region("pointer.move"):
+                            mouse.move(*target)
+                        run.moves.append(target)
+                result.timings = regions.take()
+                run.frames.append(result)
+                if sink or show_window:
+                    annotated = overlay.draw(frame, result, options.show)
+                    if sink:
+                        sink.write(annotated)
+                    if show_window:
+                        show_window = _show(annotated)
+                        if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
+                            break
+    except KeyboardInterrupt:
+        run.interrupted = True
+    finally:
+        run.wall_s = time.perf_counter() - start
+        mouse.close()
+        if sink:
+            sink.close()
+        if show_window:
+            cv2.destroyAllWindows()
+    return run
+
+
+def _show(image) -> bool:
+    """Show a frame; False (and stop trying) when the display turns out to be unusable."""
+    try:
+        cv2.imshow(WINDOW, image)
+        return True
+    except cv2.error:
+        return False
+
+
+def report(run: ControllerRun, options: ControllerOptions) -> str:
+    """The end-of-run text: per-region latency table, FPS, detection rate, moves, load times."""
+    detected = sum(1 for result in run.frames if result.face_found)
+    lines = [
+        format_table(summarise(result.timings for result in run.frames)),
+        "",
+        f"frames: {len(run.frames)}  fps: {run.fps:.1f}  faces found: {detected}/{len(run.frames)}  "
+        f"pointer moves ({options.mouse}): {len(run.moves)}",
+        "model load (ms): "
+        + ", ".join(f"{name} read {t.read_s * 1e3:.1f} compile {t.compile_s * 1e3:.1f}" for name, t in run.load_times.items()),
+    ]
+    if run.interrupted:
+        lines.append("interrupted: the numbers above cover the frames processed before Ctrl-C")
+    if options.save:
+        lines.append(f"annotated video: {options.save}")
+    return "\n".join(lines)

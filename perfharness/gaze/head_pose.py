@@ -1,0 +1,46 @@
+"""Head pose from face-mesh landmarks: ``cv2.solvePnP`` against a generic 3-D face model."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from perfharness.instrument import NULL_REGIONS, Regions
+
+# Face-mesh indices and a generic face in millimetres (x towards the image's right, y up,
+# z towards the camera): nose tip, chin, outer eye corners, mouth corners.
+MESH_POINTS = (1, 152, 33, 263, 61, 291)
+MODEL_POINTS = np.array(
+    [(0, 0, 0), (0, -330, -65), (-225, 170, -135), (225, 170, -135), (-150, -150, -125), (150, -150, -125)], float
+)
+_CV_FLIP = np.array([1.0, -1.0, -1.0])  # our axes -> OpenCV's (x right, y down, z away from camera)
+
+
+def camera_matrix(width: int, height: int) -> np.ndarray:
+    """A pinhole camera with focal length = frame width and the principal point at the centre."""
+    return np.array([[width, 0, width / 2], [0, width, height / 2], [0, 0, 1]], float)
+
+
+def angles_from_rotation(rotation: np.ndarray) -> tuple[float, float, float]:
+    """(yaw, pitch, roll) in degrees, in the conventions of ``perfharness.gaze.result``."""
+    facing = rotation @ np.array([0.0, 0.0, -1.0]) * _CV_FLIP  # face normal, our axes
+    across = rotation @ np.array([1.0, 0.0, 0.0])  # eye line, OpenCV axes
+    yaw = np.degrees(np.arctan2(facing[0], facing[2]))
+    pitch = np.degrees(np.arctan2(facing[1], np.hypot(facing[0], facing[2])))
+    roll = np.degrees(np.arctan2(-across[1], across[0]))
+    return float(yaw), float(pitch), float(roll)
+
+
+class SolvePnPHeadPose:
+    """Estimates (yaw, pitch, roll) in degrees; its only region is ``head_pose.postprocess``."""
+
+    name = "head_pose"
+
+    def estimate(self, landmarks: np.ndarray, frame_size: tuple[int, int], regions: Regions = NULL_REGIONS) -> tuple[float, float, float] | None:
+        """Head pose from (N, >=2) face-mesh landmarks in a frame of ``(width, height)``; None if PnP fails."""
+        with regions.region("head_pose.postprocess"):
+            image_points = np.ascontiguousarray(landmarks[list(MESH_POINTS), :2], dtype=float)
+            ok, rvec, _ = cv2.solvePnP(MODEL_POINTS * _CV_FLIP, image_points, camera_matrix(*frame_size), None, flags=cv2.SOLVEPNP_SQPNP)
+            if not ok:
+                return None
+            return angles_from_rotation(cv2.Rodrigues(rvec)[0])

@@ -1,0 +1,59 @@
+"""What the pipeline returns for one frame.
+
+Coordinates are frame pixels (x right, y down). Eyes are named by the side of the *image* they
+appear on: ``left_eye`` is the eye on the image's left (the subject's right eye).
+Angles are degrees. Head pose and gaze share one frame: x towards the image's right, y up,
+z from the face towards the camera; yaw > 0 turns towards the image's right, pitch > 0 up,
+roll > 0 counter-clockwise as seen in the image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Box = tuple[float, float, float, float]  # x_min, y_min, x_max, y_max in pixels
+
+
+@dataclass
+class Detection:
+    """One face found by a detector; ``keypoints`` as the detector gives them (may be empty)."""
+
+    box: Box
+    score: float
+    keypoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.box[2] - self.box[0]) * max(0.0, self.box[3] - self.box[1])
+
+
+@dataclass
+class EyeResult:
+    box: Box  # tight box around the eye opening
+    crop_corners: np.ndarray  # (4, 2) corners of the (rotated) crop fed to the eye model
+    iris_center: tuple[float, float] | None = None  # None when the model set has no iris model
+
+
+@dataclass
+class FrameResult:
+    frame_index: int
+    face_found: bool
+    face_count: int = 0
+    face_box: Box | None = None
+    face_score: float | None = None
+    landmarks: np.ndarray | None = None  # (N, 2) or (N, 3) in frame pixels
+    left_eye: EyeResult | None = None
+    right_eye: EyeResult | None = None
+    head_pose: tuple[float, float, float] | None = None  # yaw, pitch, roll in degrees
+    gaze: np.ndarray | None = None  # (3,) unit vector
+    timings: dict[str, float] = field(default_factory=dict)  # region name -> seconds
+
+    @property
+    def gaze_angles(self) -> tuple[float, float] | None:
+        """(yaw, pitch) of the gaze vector in degrees."""
+        if self.gaze is None:
+            return None
+        x, y, z = (float(v) for v in self.gaze)
+        return float(np.degrees(np.arctan2(x, z))), float(np.degrees(np.arctan2(y, np.hypot(x, z))))

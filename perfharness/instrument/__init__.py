@@ -1,0 +1,5 @@
+"""Instrumentation: named regions (ITT, trace, timings). No OpenVINO or OpenCV here."""
+
+from perfharness.instrument.regions import NULL_REGIONS, RegionSink, Regions
+
+__all__ = ["NULL_REGIONS", "RegionSink", "Regions"]
