@@ -8,7 +8,7 @@ from perfharness.errors import ModelError
 from perfharness.zoo import layout
 from perfharness.zoo.cache import cache_lock, sha256_file
 from perfharness.zoo.convert import convert_to_ir
-from perfharness.zoo.fetch import fetch_sources
+from perfharness.zoo.download import fetch_sources
 from perfharness.zoo.manifest import ModelSpec, check_precision, load_manifest
 
 
