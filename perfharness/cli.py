@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from perfharness.errors import UsageError
 
@@ -74,8 +75,15 @@ def _controller(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if run.interrupted else 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (usage stays available with --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="perfharness", description=__doc__)
+    parser = _Parser(prog="perfharness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     models = commands.add_parser("models", help="fetch, list, verify and locate models")

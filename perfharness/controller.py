@@ -123,6 +123,8 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
                         show_window = _show(annotated)
                         if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
                             break
+        if source.still and not any(result.face_found for result in run.frames):
+            raise UsageError(f"no face found in {source.name}")
     except KeyboardInterrupt:
         run.interrupted = True
     finally:

@@ -3,6 +3,7 @@ deterministic outputs that tests can check exactly. Saved as OpenVINO IR (FP32).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +107,17 @@ def build_wrong_models(folder: Path) -> dict[str, Path]:
         "wrong_name": build_gaze(folder / "wrong_name", left_name="left_eye"),
         "wrong_shape": build_face_detection(folder / "wrong_shape", shape=(1, 3, 300, 300)),
     }
+
+
+def install_in_cache(models: dict[str, Path], precision: str = "FP32") -> None:
+    """Place models where omz_downloader would put them in the current cache, with sha256 records."""
+    from perfharness.zoo import layout
+    from perfharness.zoo.manifest import load_manifest
+
+    model_set = load_manifest().sets["omz"]
+    for name, xml in models.items():
+        target = layout.omz_ir_path(model_set.models[name], model_set.downloader["omz_precisions"][precision])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(xml, target)
+        shutil.copy(xml.with_suffix(".bin"), target.with_suffix(".bin"))
+        layout.write_ir_record(target)

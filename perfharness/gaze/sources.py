@@ -1,0 +1,142 @@
+"""Frame sources: the synthetic sample clip, a camera, a video file or a single image."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from perfharness import zoo
+from perfharness.errors import SourceError, UsageError
+from perfharness.gaze.result import Box
+from perfharness.gaze.synthetic import ClipLabel, generate_clip, plan_clip
+
+SAMPLE_FACE_BOX: Box = (178.0, 81.0, 272.0, 175.0)  # the face in zoo.media_file("astronaut")
+SAMPLE_FRAMES = 120
+SAMPLE_FPS = 30.0
+SAMPLE_SIZE = (640, 480)
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
+
+
+class FrameSource:
+    """Iterate once for ``(index, frame_bgr)``; a context manager.
+
+    ``size`` is (width, height); ``fps`` is None when unknown (images, cameras that do not say).
+    ``labels`` maps frame index to its ClipLabel for the synthetic sample, else is None.
+    ``still`` is True for a single image.
+    """
+
+    def __init__(self, name: str, frames: Iterable[np.ndarray], *, size: tuple[int, int], fps: float | None = None,
+                 max_frames: int | None = None, labels: dict[int, ClipLabel] | None = None,
+                 release: Callable[[], None] | None = None, still: bool = False) -> None:
+        self.name = name
+        self.still = still
+        self.size = size
+        self.fps = fps
+        self.labels = labels
+        self._frames = frames
+        self._max_frames = max_frames
+        self._release = release
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        return enumerate(itertools.islice(self._frames, self._max_frames))
+
+    def close(self) -> None:
+        """Release the device or file; safe to call twice."""
+        if self._release is not None:
+            self._release()
+            self._release = None
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_source(spec: str, *, max_frames: int | None = None) -> FrameSource:
+    """Open ``sample``, ``cam`` / ``cam:N``, or the path of a video or image file.
+
+    Raises SourceError (one line) when the input cannot be opened or read.
+    """
+    if max_frames is not None and max_frames < 1:
+        raise UsageError(f"max_frames must be at least 1, got {max_frames}")
+    if spec == "sample":
+        return _open_sample(max_frames)
+    if spec == "cam" or spec.startswith("cam:"):
+        return _open_camera(spec, max_frames)
+    return _open_path(Path(spec), max_frames)
+
+
+def _open_sample(max_frames: int | None) -> FrameSource:
+    path = zoo.media_file()
+    still = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if still is None:
+        raise SourceError(f"cannot decode the sample image {path}")
+    labels = {label.index: label for label in plan_clip(SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE)}
+    frames = (clip_frame.image for clip_frame in generate_clip(still, SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE))
+    return FrameSource("sample", frames, size=SAMPLE_SIZE, fps=SAMPLE_FPS, max_frames=max_frames, labels=labels)
+
+
+def _open_camera(spec: str, max_frames: int | None) -> FrameSource:
+    number = spec.partition(":")[2] or "0"
+    if not number.isdigit():
+        raise SourceError(f"bad camera {spec!r}: use cam or cam:N with N a camera number")
+    with _native_stderr_silenced():  # OpenCV's backends each log their own failure
+        capture = cv2.VideoCapture(int(number))
+        return _from_capture(capture, f"cam:{number}", f"camera {number} does not open", max_frames)
+
+
+def _open_path(path: Path, max_frames: int | None) -> FrameSource:
+    if not path.exists():
+        raise SourceError(f"no such file: {path}")
+    if path.is_dir():
+        raise SourceError(f"{path} is a directory, not a video or image file")
+    if path.suffix.lower() in IMAGE_SUFFIXES or cv2.haveImageReader(str(path)):
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise SourceError(f"cannot decode image {path} (corrupt or unsupported format)")
+        return FrameSource(str(path), [image], size=(image.shape[1], image.shape[0]), max_frames=max_frames, still=True)
+    with _native_stderr_silenced():  # FFmpeg logs its own lines; ours is the one message
+        capture = cv2.VideoCapture(str(path))
+        return _from_capture(capture, str(path), f"cannot read video {path} (corrupt, truncated or unsupported format)", max_frames)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null for the duration (native libraries write there)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _from_capture(capture: cv2.VideoCapture, name: str, failure: str, max_frames: int | None) -> FrameSource:
+    """Wrap an opened capture, reading its first frame now so that a broken input fails here."""
+    ok, first = capture.read() if capture.isOpened() else (False, None)
+    if not ok or first is None:
+        capture.release()
+        raise SourceError(failure)
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    return FrameSource(name, _read_frames(capture, first), size=(first.shape[1], first.shape[0]),
+                       fps=float(fps) if fps and fps > 0 else None, max_frames=max_frames, release=capture.release)
+
+
+def _read_frames(capture: cv2.VideoCapture, first: np.ndarray) -> Iterator[np.ndarray]:
+    yield first
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return
+        yield frame
