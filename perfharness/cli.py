@@ -82,6 +82,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from perfharness.calibrate import CalibrateOptions, calibrate
+
+    calibrate(CalibrateOptions(out=args.out, input=args.input, points=args.points, samples_per_point=args.samples,
+                               model_set=args.model_set, precision=args.precision, device=args.device,
+                               settle_s=args.settle))
+    print(f"calibration written to {args.out}; use it with `perfharness controller --calibration {args.out}`")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="perfharness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
     controller.add_argument("--face-policy", default="largest", choices=["largest", "best"],
                             help="which face to follow when there are several")
     controller.set_defaults(handler=_controller)
+
+    calibrate = commands.add_parser("calibrate", help="5- or 9-point gaze calibration (needs a display)")
+    calibrate.add_argument("--out", type=Path, required=True, help="the calibration file to write (JSON)")
+    calibrate.add_argument("--input", default="cam", help="cam[:N] (default cam), PATH, or sample")
+    calibrate.add_argument("--points", type=int, default=9, choices=[5, 9])
+    calibrate.add_argument("--samples", type=_positive_int, default=15, help="gaze samples per target")
+    calibrate.add_argument("--settle", type=float, default=1.0, help="seconds to look at a target before sampling")
+    calibrate.add_argument("--model-set", default="mediapipe")
+    calibrate.add_argument("--precision", default="FP32")
+    calibrate.add_argument("--device", default="CPU")
+    calibrate.set_defaults(handler=_calibrate)
     return parser
 
 

@@ -42,7 +42,7 @@ class ControllerRun:
     """What a run measured: per-frame results (timings included), moves, load times, wall time."""
 
     frames: list = field(default_factory=list)
-    moves: list[tuple[int, int]] = field(default_factory=list)
+    moves: list[tuple[int, int, int]] = field(default_factory=list)  # (frame index, x, y)
     load_times: dict[str, LoadTime] = field(default_factory=dict)
     wall_s: float = 0.0
     interrupted: bool = False
@@ -112,7 +112,7 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
                             target = mapper.map(result.gaze_angles, time.perf_counter())
                         with regions.region("pointer.move"):
                             mouse.move(*target)
-                        run.moves.append(target)
+                        run.moves.append((index, *target))
                 result.timings = regions.take()
                 run.frames.append(result)
                 if sink or show_window:
