@@ -46,6 +46,7 @@ class ControllerRun:
     load_times: dict[str, LoadTime] = field(default_factory=dict)
     wall_s: float = 0.0
     interrupted: bool = False
+    mouse_stopped: str | None = None  # why the real mouse stopped moving (its fail-safe), if it did
 
     @property
     def fps(self) -> float:
@@ -130,6 +131,7 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
     finally:
         run.wall_s = time.perf_counter() - start
         mouse.close()
+        run.mouse_stopped = getattr(mouse, "stopped", None)
         if sink:
             sink.close()
         if show_window:
@@ -157,6 +159,8 @@ def report(run: ControllerRun, options: ControllerOptions) -> str:
         "model load (ms): "
         + ", ".join(f"{name} read {t.read_s * 1e3:.1f} compile {t.compile_s * 1e3:.1f}" for name, t in run.load_times.items()),
     ]
+    if run.mouse_stopped:
+        lines.append(f"the pointer stopped following the gaze: {run.mouse_stopped}")
     if run.interrupted:
         lines.append("interrupted: the numbers above cover the frames processed before Ctrl-C")
     if options.save:

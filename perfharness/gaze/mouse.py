@@ -1,6 +1,7 @@
 """Mouse backends: where pointer positions go. Each has ``move(x, y)`` and ``close()``.
 
-``dry`` records the intended moves (the default everywhere except the manual controller),
+``dry`` records the intended moves (the default everywhere, the manual controller included: only
+an explicit ``--mouse real`` moves the pointer),
 ``off`` drops them, ``real`` moves the system pointer with pyautogui.
 """
 
