@@ -7,48 +7,48 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from perfharness.argtypes import positive_int
 from perfharness.errors import UsageError
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
-
-
-def _models(args: argparse.Namespace) -> int:
-    from perfharness import zoo
+def _models_list(args: argparse.Namespace) -> int:
     from perfharness.zoo.manifest import load_manifest
 
-    manifest = load_manifest()
-    if args.models_command == "list":
-        for name, model_set in manifest.sets.items():
-            print(f"{name}: {model_set.description} [{model_set.licence}; {', '.join(model_set.precisions)}]")
-            for spec in model_set.models.values():
-                source = spec.member or f"omz_downloader {spec.omz_name}"
-                print(f"  {spec.name:<15} {source}")
-        return 0
-    if args.models_command == "fetch":
-        for set_name in args.sets:
-            for path in zoo.fetch(set_name, log=lambda message: print(message, file=sys.stderr)):
-                print(path)
-        return 0
-    if args.models_command == "verify":
-        failures = 0
-        for set_name in args.sets:
-            for model, precision, problem in zoo.verify(set_name):
-                print(f"{set_name}/{model} {precision}: {problem or 'ok'}")
-                failures += problem is not None
-        if failures:
-            raise UsageError(f"{failures} model file(s) failed verification; run `perfharness models fetch`")
-        return 0
+    for name, model_set in load_manifest().sets.items():
+        print(f"{name}: {model_set.description} [{model_set.licence}; {', '.join(model_set.precisions)}]")
+        for spec in model_set.models.values():
+            print(f"  {spec.name:<15} {spec.member or f'omz_downloader {spec.omz_name}'}")
+    return 0
+
+
+def _models_fetch(args: argparse.Namespace) -> int:
+    from perfharness import zoo
+
+    for set_name in args.sets:
+        for path in zoo.fetch(set_name, log=lambda message: print(message, file=sys.stderr)):
+            print(path)
+    return 0
+
+
+def _models_verify(args: argparse.Namespace) -> int:
+    from perfharness import zoo
+
+    failures = 0
+    for set_name in args.sets:
+        for model, precision, problem in zoo.verify(set_name):
+            print(f"{set_name}/{model} {precision}: {problem or 'ok'}")
+            failures += problem is not None
+    if failures:
+        raise UsageError(f"{failures} model file(s) failed verification; run `perfharness models fetch`")
+    return 0
+
+
+def _models_path(args: argparse.Namespace) -> int:
+    from perfharness import zoo
+
     print(zoo.model_path(args.set, args.model, args.precision))
     return 0
 
@@ -98,16 +98,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = commands.add_parser("models", help="fetch, list, verify and locate models")
     models_commands = models.add_subparsers(dest="models_command", required=True)
-    models_commands.add_parser("list", help="model sets and their sources")
+    models_commands.add_parser("list", help="model sets and their sources").set_defaults(handler=_models_list)
     fetch = models_commands.add_parser("fetch", help="download (pinned, sha256-checked) and convert a model set")
     fetch.add_argument("sets", nargs="*", default=["mediapipe"], help="model sets (default: mediapipe)")
+    fetch.set_defaults(handler=_models_fetch)
     verify = models_commands.add_parser("verify", help="check every cached file against its sha256")
     verify.add_argument("sets", nargs="*", default=["mediapipe"])
+    verify.set_defaults(handler=_models_verify)
     path = models_commands.add_parser("path", help="print the IR path of one model")
     path.add_argument("set")
     path.add_argument("model")
     path.add_argument("--precision", default="FP32")
-    models.set_defaults(handler=_models)
+    path.set_defaults(handler=_models_path)
 
     controller = commands.add_parser("controller", help="run the gaze pointer controller (manual tests)")
     controller.add_argument("--input", default="sample", help="PATH (video or image), cam[:N], or sample (default)")
@@ -119,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     controller.add_argument("--show", default="face,landmarks,iris,pose,gaze",
                             help="overlay layers: face,landmarks,iris,pose,gaze (or all, none)")
     controller.add_argument("--save", type=Path, help="write the annotated video here (.mp4 or .avi)")
-    controller.add_argument("--max-frames", type=_positive_int)
+    controller.add_argument("--max-frames", type=positive_int)
     controller.add_argument("--no-window", action="store_true", help="never open a window, even with a display")
     controller.add_argument("--calibration", type=Path, help="a calibration file (see `perfharness calibrate`)")
     controller.add_argument("--face-policy", default="largest", choices=["largest", "best"],
@@ -130,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--out", type=Path, required=True, help="the calibration file to write (JSON)")
     calibrate.add_argument("--input", default="cam", help="cam[:N] (default cam), PATH, or sample")
     calibrate.add_argument("--points", type=int, default=9, choices=[5, 9])
-    calibrate.add_argument("--samples", type=_positive_int, default=15, help="gaze samples per target")
+    calibrate.add_argument("--samples", type=positive_int, default=15, help="gaze samples per target")
     calibrate.add_argument("--settle", type=float, default=1.0, help="seconds to look at a target before sampling")
     calibrate.add_argument("--model-set", default="mediapipe")
     calibrate.add_argument("--precision", default="FP32")
