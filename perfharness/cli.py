@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
 
-from perfharness.argtypes import positive_int
+from perfharness.argtypes import positive_float, positive_int
 from perfharness.errors import UsageError
 
 EXIT_USAGE = 2
@@ -69,6 +70,9 @@ def _controller(args: argparse.Namespace) -> int:
         window=not args.no_window,
         calibration=args.calibration,
         face_policy=args.face_policy,
+        trace=args.trace,
+        resources=args.resources,
+        resources_interval_s=1.0 / args.resources_hz,
     )
     run = run_controller(options)
     print(report(run, options))
@@ -126,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     controller.add_argument("--calibration", type=Path, help="a calibration file (see `perfharness calibrate`)")
     controller.add_argument("--face-policy", default="largest", choices=["largest", "best"],
                             help="which face to follow when there are several")
+    controller.add_argument("--trace", type=Path, help="write a Chrome trace (Perfetto, chrome://tracing) of every region")
+    controller.add_argument("--resources", type=Path, help="write CPU/memory samples (CSV) taken by a psutil thread")
+    controller.add_argument("--resources-hz", type=positive_float, default=10.0, help="sampling rate (default 10)")
     controller.set_defaults(handler=_controller)
 
     calibrate = commands.add_parser("calibrate", help="5- or 9-point gaze calibration (needs a display)")
@@ -141,9 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``perfharness`` console script."""
+    """Entry point of the ``perfharness`` console script. SIGTERM ends a run like Ctrl-C does:
+    cleanly, with what was measured written and marked incomplete."""
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         return args.handler(args)
     except UsageError as error:

@@ -17,6 +17,8 @@ from perfharness.gaze.pipeline import LoadTime, build_pipeline
 from perfharness.gaze.pointer import Calibration, PointerMapper
 from perfharness.gaze.sources import open_source
 from perfharness.instrument import Regions
+from perfharness.instrument.resources import ResourceSampler, ResourceSummary
+from perfharness.instrument.trace import TraceRecorder
 from perfharness.latency import format_table, summarise
 
 WINDOW = "perfharness controller"
@@ -35,6 +37,9 @@ class ControllerOptions:
     window: bool = True
     calibration: Path | None = None
     face_policy: str = "largest"
+    trace: Path | None = None
+    resources: Path | None = None
+    resources_interval_s: float = 0.1
 
 
 @dataclass
@@ -47,6 +52,7 @@ class ControllerRun:
     wall_s: float = 0.0
     interrupted: bool = False
     mouse_stopped: str | None = None  # why the real mouse stopped moving (its fail-safe), if it did
+    resources: ResourceSummary | None = None
 
     @property
     def fps(self) -> float:
@@ -92,21 +98,25 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
     calibration = Calibration.load(options.calibration) if options.calibration else Calibration.default(width, height)
     mapper = PointerMapper(calibration)
     run = ControllerRun(load_times=pipeline.load_times)
-    regions = Regions()
+    trace = TraceRecorder() if options.trace else None
+    regions = Regions([trace] if trace else [])
+    sampler = ResourceSampler(options.resources, options.resources_interval_s) if options.resources else None
     show_window = _window_available(options.window)
     sink = None
     start = time.perf_counter()
+    if sampler:
+        sampler.start()
     try:
         with open_source(options.input, max_frames=options.max_frames) as source:
             sink = _VideoSink(options.save, source.fps or 30.0) if options.save else None
             frames = iter(source)
             while True:
+                with regions.region("source.read"):
+                    item = next(frames, None)
+                if item is None:
+                    break
+                index, frame = item
                 with regions.region("frame"):
-                    with regions.region("source.read"):
-                        item = next(frames, None)
-                    if item is None:
-                        break
-                    index, frame = item
                     result = pipeline.process(frame, index, regions)
                     if result.gaze_angles is not None:
                         with regions.region("pointer.map"):
@@ -130,6 +140,11 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
         run.interrupted = True
     finally:
         run.wall_s = time.perf_counter() - start
+        if sampler:
+            run.resources = sampler.stop()
+        if trace:
+            trace.write(options.trace, complete=not run.interrupted,
+                        metadata={"input": options.input, "model_set": options.model_set, "precision": options.precision})
         mouse.close()
         run.mouse_stopped = getattr(mouse, "stopped", None)
         if sink:
@@ -159,10 +174,19 @@ def report(run: ControllerRun, options: ControllerOptions) -> str:
         "model load (ms): "
         + ", ".join(f"{name} read {t.read_s * 1e3:.1f} compile {t.compile_s * 1e3:.1f}" for name, t in run.load_times.items()),
     ]
+    if run.resources:
+        r = run.resources
+        energy = r.package_energy_j if isinstance(r.package_energy_j, str) else f"{r.package_energy_j:.2f} J"
+        lines.append(
+            f"resources: cpu mean {r.cpu_percent_mean:.0f}% max {r.cpu_percent_max:.0f}% (100% = one core), "
+            f"peak rss {r.rss_peak_bytes / 2**20:.0f} MiB, rss growth {r.rss_growth_bytes_per_min / 2**20:+.1f} MiB/min, "
+            f"package energy {energy}"
+        )
     if run.mouse_stopped:
         lines.append(f"the pointer stopped following the gaze: {run.mouse_stopped}")
     if run.interrupted:
         lines.append("interrupted: the numbers above cover the frames processed before Ctrl-C")
-    if options.save:
-        lines.append(f"annotated video: {options.save}")
+    for label, path in (("annotated video", options.save), ("trace", options.trace), ("resources", options.resources)):
+        if path:
+            lines.append(f"{label}: {path}")
     return "\n".join(lines)
