@@ -1,0 +1,105 @@
+"""Latency suites: per model, per stage phase, the whole frame, instrumentation, a reference.
+
+Names are stable (set on the fixture, so they do not depend on test function names): ``model[<set>/<model>-<precision>]``,
+``stage[<set>/<stage>.<phase>]``, ``pipeline[<set>-<precision>]``,
+``instrumentation[<variant>]``, ``reference[numpy-sort]``; groups are per model or suite.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bench_support import engine_config, model_extra_info, with_slowdown
+
+from perfharness.instrument import Regions
+from perfharness.instrument.trace import TraceRecorder
+
+PRECISIONS = ("FP32", "FP16")
+MODELS = ("face_detection", "face_landmarks", "iris_landmarks")
+
+
+def model_inputs(pipeline, frame: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """The real preprocessed input of each mediapipe model for ``frame``."""
+    chain = pipeline.chain
+    detection = chain.detector.detect(frame)[0]
+    landmarks, _ = chain.mesh.landmarks(frame, detection)
+    return {
+        "face_detection": {"input": chain.detector.preprocess(frame)[0]},
+        "face_landmarks": {"input_1": chain.mesh.preprocess(frame, detection)[0]},
+        "iris_landmarks": {"input_1": chain.iris.preprocess(frame, landmarks)[0][0]},
+    }
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+@pytest.mark.parametrize("model", MODELS)
+def test_model(benchmark, bench_pipelines, astronaut, model, precision):
+    """One synchronous inference of one model on its real preprocessed input."""
+    pipeline = bench_pipelines[precision]
+    stage = {"face_detection": pipeline.chain.detector, "face_landmarks": pipeline.chain.mesh,
+             "iris_landmarks": pipeline.chain.iris}[model]
+    inputs = model_inputs(pipeline, astronaut)[model]
+    benchmark.group = f"model[mediapipe/{model}]"
+    benchmark.name = f"model[mediapipe/{model}-{precision}]"
+    benchmark.extra_info.update(model_extra_info("mediapipe", model, precision))
+    outputs = benchmark(with_slowdown(lambda: stage.model.infer(inputs)))
+    assert all(np.isfinite(value).all() for value in outputs.values())
+
+
+STAGE_PHASES = {
+    "face_detection.preprocess": lambda p, f, d, lm: p.chain.detector.preprocess(f),
+    "face_landmarks.preprocess": lambda p, f, d, lm: p.chain.mesh.preprocess(f, d),
+    "iris_landmarks.preprocess": lambda p, f, d, lm: p.chain.iris.preprocess(f, lm),
+    "head_pose.postprocess": lambda p, f, d, lm: p.chain.head_pose.estimate(lm, (f.shape[1], f.shape[0])),
+}
+
+
+@pytest.mark.parametrize("phase", STAGE_PHASES)
+def test_stage(benchmark, bench_pipelines, astronaut, phase):
+    """The numpy/OpenCV work around the models (precision-independent)."""
+    pipeline = bench_pipelines["FP32"]
+    detection = pipeline.chain.detector.detect(astronaut)[0]
+    landmarks, _ = pipeline.chain.mesh.landmarks(astronaut, detection)
+    benchmark.group = "stage"
+    benchmark.name = f"stage[mediapipe/{phase}]"
+    benchmark(with_slowdown(lambda: STAGE_PHASES[phase](pipeline, astronaut, detection, landmarks)))
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_pipeline(benchmark, bench_pipelines, astronaut, precision):
+    """A whole frame (detection to gaze) on the sample photo."""
+    chain = bench_pipelines[precision]
+    benchmark.group = "pipeline"
+    benchmark.name = f"pipeline[mediapipe-{precision}]"
+    benchmark.extra_info.update({"precision": precision, "config": engine_config(precision).compile_properties()})
+    result = benchmark(with_slowdown(lambda: chain.process(astronaut, 0, Regions())))
+    assert result.gaze is not None
+
+
+INSTRUMENTATION = {
+    "regions-timing-only": lambda: Regions(),
+    "regions-trace": lambda: Regions([TraceRecorder()]),
+}
+
+
+@pytest.mark.parametrize("variant", INSTRUMENTATION)
+def test_instrumentation(benchmark, bench_pipelines, astronaut, variant):
+    """A whole FP32 frame with each instrumentation variant, to read the overhead side by side."""
+    chain = bench_pipelines["FP32"]
+    regions = INSTRUMENTATION[variant]()
+    benchmark.group = "instrumentation"
+    benchmark.name = f"instrumentation[{variant}]"
+
+    def frame():
+        with regions.region("frame"):
+            chain.process(astronaut, 0, regions)
+        regions.take()
+
+    benchmark(frame)
+
+
+def test_reference(benchmark):
+    """A fixed single-threaded CPU workload: the gate divides by it to cancel machine drift."""
+    data = np.random.default_rng(0).random(200_000)
+    benchmark.group = "reference"
+    benchmark.name = "reference[numpy-sort]"
+    benchmark(np.sort, data)
