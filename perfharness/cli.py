@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from perfharness.argtypes import positive_float, positive_int
+from perfharness.argtypes import non_negative_int, positive_float, positive_int
 from perfharness.errors import UsageError
 
 EXIT_USAGE = 2
@@ -54,7 +54,23 @@ def _models_path(args: argparse.Namespace) -> int:
     return 0
 
 
+def _attach_collector_for_trace(trace: Path) -> None:
+    """With --trace, attach the project's ITT collector (before OpenVINO makes its first ITT
+    call) so the trace also shows OpenVINO's own tasks; without a C compiler, or under VTune,
+    the trace holds our regions only."""
+    from perfharness.instrument.collector import attach_to_this_process
+    from perfharness.zoo.layout import collector_dir
+
+    log = trace.with_name(f".{trace.name}.itt.log")
+    log.unlink(missing_ok=True)
+    reason = attach_to_this_process(collector_dir(), log)
+    if reason:
+        print(f"perfharness: note: trace without OpenVINO's tasks: {reason}", file=sys.stderr)
+
+
 def _controller(args: argparse.Namespace) -> int:
+    if args.trace and not args.no_itt:
+        _attach_collector_for_trace(args.trace)
     from perfharness.controller import ControllerOptions, report, run_controller
     from perfharness.gaze.overlay import parse_layers
 
@@ -73,6 +89,8 @@ def _controller(args: argparse.Namespace) -> int:
         trace=args.trace,
         resources=args.resources,
         resources_interval_s=1.0 / args.resources_hz,
+        itt=not args.no_itt,
+        warmup_frames=args.warmup_frames,
     )
     run = run_controller(options)
     print(report(run, options))
@@ -133,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     controller.add_argument("--trace", type=Path, help="write a Chrome trace (Perfetto, chrome://tracing) of every region")
     controller.add_argument("--resources", type=Path, help="write CPU/memory samples (CSV) taken by a psutil thread")
     controller.add_argument("--resources-hz", type=positive_float, default=10.0, help="sampling rate (default 10)")
+    controller.add_argument("--no-itt", action="store_true", help="emit no ITT task regions (on by default; free without a collector)")
+    controller.add_argument("--warmup-frames", type=non_negative_int, default=0,
+                            help="frames left out of the summary, with ITT collection paused until they are done")
     controller.set_defaults(handler=_controller)
 
     calibrate = commands.add_parser("calibrate", help="5- or 9-point gaze calibration (needs a display)")

@@ -18,7 +18,11 @@ from perfharness.gaze.pointer import Calibration, PointerMapper
 from perfharness.gaze.sources import open_source
 from perfharness.instrument import Regions
 from perfharness.instrument.resources import ResourceSampler, ResourceSummary
-from perfharness.instrument.trace import TraceRecorder
+from perfharness.instrument import itt
+from perfharness.instrument.collector import LOG_ENV, read_log
+from perfharness.instrument.itt import IttSink, collector_attached
+from perfharness.instrument.timeline import trace_events
+from perfharness.instrument.trace import TraceRecorder, write_trace
 from perfharness.latency import format_table, summarise
 
 WINDOW = "perfharness controller"
@@ -40,6 +44,8 @@ class ControllerOptions:
     trace: Path | None = None
     resources: Path | None = None
     resources_interval_s: float = 0.1
+    itt: bool = True
+    warmup_frames: int = 0
 
 
 @dataclass
@@ -53,6 +59,11 @@ class ControllerRun:
     interrupted: bool = False
     mouse_stopped: str | None = None  # why the real mouse stopped moving (its fail-safe), if it did
     resources: ResourceSummary | None = None
+    warmup_frames: int = 0  # the first frames, run but left out of the summary (and of ITT collection)
+
+    @property
+    def measured(self) -> list:
+        return self.frames[self.warmup_frames:]
 
     @property
     def fps(self) -> float:
@@ -98,8 +109,13 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
     calibration = Calibration.load(options.calibration) if options.calibration else Calibration.default(width, height)
     mapper = PointerMapper(calibration)
     run = ControllerRun(load_times=pipeline.load_times)
-    trace = TraceRecorder() if options.trace else None
-    regions = Regions([trace] if trace else [])
+    itt_sink = IttSink() if options.itt else None
+    log = os.environ.get(LOG_ENV) if options.trace and itt_sink and collector_attached() else None
+    trace = TraceRecorder() if options.trace and not log else None
+    regions = Regions([sink for sink in (trace, itt_sink) if sink])
+    run.warmup_frames = options.warmup_frames
+    if itt_sink and options.warmup_frames:
+        itt.pause()  # so `vtune -start-paused` style collection sees steady state only
     sampler = ResourceSampler(options.resources, options.resources_interval_s) if options.resources else None
     show_window = _window_available(options.window)
     sink = None
@@ -126,6 +142,8 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
                         run.moves.append((index, *target))
                 result.timings = regions.take()
                 run.frames.append(result)
+                if itt_sink and options.warmup_frames and len(run.frames) == options.warmup_frames:
+                    itt.resume()
                 if sink or show_window:
                     annotated = overlay.draw(frame, result, options.show)
                     if sink:
@@ -142,9 +160,8 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
         run.wall_s = time.perf_counter() - start
         if sampler:
             run.resources = sampler.stop()
-        if trace:
-            trace.write(options.trace, complete=not run.interrupted,
-                        metadata={"input": options.input, "model_set": options.model_set, "precision": options.precision})
+        if options.trace:
+            _write_trace(options, trace, log, complete=not run.interrupted)
         mouse.close()
         run.mouse_stopped = getattr(mouse, "stopped", None)
         if sink:
@@ -152,6 +169,18 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
         if show_window:
             cv2.destroyAllWindows()
     return run
+
+
+def _write_trace(options: ControllerOptions, recorder: TraceRecorder | None, log: str | None, complete: bool) -> None:
+    """The Python-side timeline, or (collector attached) every ITT task of the process."""
+    metadata = {"input": options.input, "model_set": options.model_set, "precision": options.precision,
+                "source": "itt collector" if log else "perfharness regions"}
+    if recorder is not None:
+        recorder.write(options.trace, complete, metadata)
+        return
+    events, threads = trace_events(read_log(Path(log)), os.getpid())
+    write_trace(options.trace, events, threads, complete, metadata)
+    Path(log).unlink(missing_ok=True)
 
 
 def _show(image) -> bool:
@@ -165,11 +194,13 @@ def _show(image) -> bool:
 
 def report(run: ControllerRun, options: ControllerOptions) -> str:
     """The end-of-run text: per-region latency table, FPS, detection rate, moves, load times."""
-    detected = sum(1 for result in run.frames if result.face_found)
+    measured = run.measured
+    detected = sum(1 for result in measured if result.face_found)
+    warmup = f" (+{run.warmup_frames} warm-up)" if run.warmup_frames else ""
     lines = [
-        format_table(summarise(result.timings for result in run.frames)),
+        format_table(summarise(result.timings for result in measured)),
         "",
-        f"frames: {len(run.frames)}  fps: {run.fps:.1f}  faces found: {detected}/{len(run.frames)}  "
+        f"frames: {len(measured)}{warmup}  fps: {run.fps:.1f}  faces found: {detected}/{len(measured)}  "
         f"pointer moves ({options.mouse}): {len(run.moves)}",
         "model load (ms): "
         + ", ".join(f"{name} read {t.read_s * 1e3:.1f} compile {t.compile_s * 1e3:.1f}" for name, t in run.load_times.items()),

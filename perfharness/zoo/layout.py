@@ -7,6 +7,7 @@
     <cache>/media/<name><ext>                          sample media
     <cache>/ir/ov-<openvino version>/<set>/<PREC>/<model>.xml|.bin|.record.json
     <cache>/omz/intel/<omz name>/<omz precision>/<omz name>.xml|.bin   (omz_downloader output)
+    <cache>/collector/libperfharness_itt-<source hash>.so      the ITT collector, built on demand
 
 IR is kept per OpenVINO version because an IR saved by a newer release may not load in an older one.
 """
@@ -16,14 +17,14 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePosixPath
 
-import openvino as ov
-
 from perfharness.zoo.cache import atomic_write_bytes, cache_root, sha256_file
 from perfharness.zoo.manifest import Archive, MediaSpec, ModelSpec
 
 
 def openvino_version_tag() -> str:
     """``2026.4.1`` from OpenVINO's full build string."""
+    import openvino as ov  # imported late: the ITT collector must be attached before OpenVINO loads
+
     return ov.get_version().split("-")[0]
 
 
@@ -49,6 +50,11 @@ def omz_root() -> Path:
 
 def omz_ir_path(spec: ModelSpec, omz_precision: str) -> Path:
     return omz_root() / "intel" / spec.omz_name / omz_precision / f"{spec.omz_name}.xml"
+
+
+def collector_dir() -> Path:
+    """Where the project's ITT collector library is built."""
+    return cache_root() / "collector"
 
 
 def record_path(xml: Path) -> Path:

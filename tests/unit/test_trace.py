@@ -33,9 +33,9 @@ def test_nested_regions_on_two_threads(tmp_path):
     opened = check_trace(document)
     assert len(opened) == 2  # one track per thread
     main_tid = threading.get_native_id()
-    assert opened[main_tid] == [("frame", 0), ("face_detection.infer", 1)]
+    assert opened[main_tid] == [("frame", 0, None), ("face_detection.infer", 1, "frame")]
     (worker,) = [tid for tid in opened if tid != main_tid]
-    assert opened[worker] == [("worker.outer", 0), ("worker.inner", 1)]
+    assert opened[worker] == [("worker.outer", 0, None), ("worker.inner", 1, "worker.outer")]
     assert document["otherData"]["complete"] is True
     assert {event["args"]["name"] for event in document["traceEvents"] if event["ph"] == "M"} >= {"MainThread"}
 

@@ -1,0 +1,129 @@
+"""Build the project's ITT collector (``collector/itt_collector.c``) with the system C compiler.
+
+The ITT static part inside ittapi (and inside OpenVINO and TBB) loads the library named by
+``INTEL_LIBITTNOTIFY64`` and calls its ``__itt_api_init``; the collector then writes one line per
+ITT event to the file named by ``PERFHARNESS_ITT_LOG`` (see the C source for the format).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from perfharness.errors import UsageError
+
+SOURCE = Path(__file__).with_name("collector") / "itt_collector.c"
+LIBRARY_PREFIX = "libperfharness_itt"
+LIB_ENV = "INTEL_LIBITTNOTIFY64"
+LOG_ENV = "PERFHARNESS_ITT_LOG"
+START_PAUSED_ENV = "PERFHARNESS_ITT_START_PAUSED"
+COMPILERS = ("cc", "gcc", "clang")
+
+
+def find_compiler() -> str | None:
+    """The C compiler to use: ``$CC`` when set, else the first of cc, gcc, clang on PATH."""
+    wanted = os.environ.get("CC")
+    if wanted:
+        return shutil.which(wanted)
+    for name in COMPILERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def build_collector(dest_dir: Path) -> Path:
+    """Compile the collector into ``dest_dir`` (once per source version) and return the library.
+
+    The file name carries a hash of the source, so an edited collector is rebuilt and an existing
+    build is reused as is. Raises UsageError when no C compiler exists or compilation fails.
+    """
+    source = SOURCE.read_bytes()
+    digest = hashlib.sha256(source).hexdigest()[:16]
+    dest_dir = Path(dest_dir)
+    library = dest_dir / f"{LIBRARY_PREFIX}-{digest}.so"
+    if library.is_file():
+        return library
+    compiler = find_compiler()
+    if compiler is None:
+        raise UsageError(
+            "the ITT collector needs a C compiler (cc, gcc or clang, or set CC); "
+            "install one, e.g. apt-get install gcc"
+        )
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(prefix=f".{LIBRARY_PREFIX}-", suffix=".so", dir=dest_dir)
+    os.close(fd)
+    command = [compiler, "-shared", "-fPIC", "-O2", "-o", partial, str(SOURCE), "-lpthread"]
+    try:
+        result = subprocess.run(command, check=False, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise UsageError(f"building the ITT collector failed ({' '.join(command)}):\n{result.stderr.strip()}")
+        os.replace(partial, library)  # atomic: concurrent builders end with the same file
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return library
+
+
+@dataclass(frozen=True)
+class CollectorEnv:
+    """Environment variables attaching the collector to a child process."""
+
+    library: Path
+    log: Path
+    start_paused: bool = False
+
+    def apply(self, env: dict[str, str]) -> dict[str, str]:
+        """A copy of ``env`` with the collector attached."""
+        env = dict(env)
+        env[LIB_ENV] = str(self.library)
+        env[LOG_ENV] = str(self.log)
+        if self.start_paused:
+            env[START_PAUSED_ENV] = "1"
+        else:
+            env.pop(START_PAUSED_ENV, None)
+        return env
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the collector's log."""
+
+    kind: str
+    name: str
+    tid: int
+    ts_ns: int
+    domain: str
+
+
+def read_log(path: Path) -> list[Event]:
+    """Parse a collector log; an incomplete last line (process killed mid-write) is ignored."""
+    events = []
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    for line in text.splitlines(keepends=True):
+        if not line.endswith("\n"):
+            break
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) != 5:
+            continue
+        kind, name, tid, ts, domain = fields
+        events.append(Event(kind, name, int(tid), int(ts), domain))
+    return events
+
+
+def attach_to_this_process(build_dir: Path, log: Path) -> str | None:
+    """Attach the collector to the running process (before its first ITT call); None on success,
+    else why not. A collector already named by ``INTEL_LIBITTNOTIFY64`` (VTune's) is left alone."""
+    if os.environ.get(LIB_ENV):
+        return f"{LIB_ENV} already names a collector ({os.environ[LIB_ENV]})"
+    try:
+        library = build_collector(build_dir)
+    except UsageError as error:
+        return str(error)
+    os.environ.update(CollectorEnv(library, log).apply({}))
+    return None
