@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from perfharness.argtypes import non_negative_int, positive_float, positive_int
+from perfharness.bench.cli import register as register_compare
 from perfharness.errors import UsageError
 
 EXIT_USAGE = 2
@@ -166,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--precision", default="FP32")
     calibrate.add_argument("--device", default="CPU")
     calibrate.set_defaults(handler=_calibrate)
+
+    register_compare(commands)
     return parser
 
 

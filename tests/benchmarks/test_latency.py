@@ -12,6 +12,7 @@ import pytest
 from bench_support import engine_config, model_extra_info, with_slowdown
 
 from perfharness.instrument import Regions
+from perfharness.instrument.itt import IttSink
 from perfharness.instrument.trace import TraceRecorder
 
 PRECISIONS = ("FP32", "FP16")
@@ -77,6 +78,7 @@ def test_pipeline(benchmark, bench_pipelines, astronaut, precision):
 
 INSTRUMENTATION = {
     "regions-timing-only": lambda: Regions(),
+    "regions-itt": lambda: Regions([IttSink()]),
     "regions-trace": lambda: Regions([TraceRecorder()]),
 }
 
@@ -95,6 +97,21 @@ def test_instrumentation(benchmark, bench_pipelines, astronaut, variant):
         regions.take()
 
     benchmark(frame)
+
+
+@pytest.mark.parametrize("variant", ["timing-only", "itt"])
+def test_region_cost(benchmark, variant):
+    """One empty region (begin + end): the per-region cost behind the frame-level numbers."""
+    regions = Regions([IttSink()] if variant == "itt" else [])
+    benchmark.group = "instrumentation-region"
+    benchmark.name = f"instrumentation[region-{variant}]"
+
+    def one_region():
+        with regions.region("face_detection.infer"):
+            pass
+
+    benchmark(one_region)
+    regions.take()
 
 
 def test_reference(benchmark):

@@ -1,0 +1,115 @@
+"""Reading pytest-benchmark JSON files (saved runs and ``--benchmark-json`` output). Read-only.
+
+A file has ``machine_info``, ``commit_info`` and ``benchmarks``; each benchmark has ``name``,
+``fullname``, ``group``, ``extra_info`` and ``stats`` (``stats.data`` holds the per-round times in
+seconds per iteration: always in ``--benchmark-json`` output, in saved runs only with
+``--benchmark-save-data``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from perfharness.errors import UsageError
+
+STORAGE = Path(".benchmarks")
+
+
+@dataclass(frozen=True, eq=False)
+class Benchmark:
+    """One benchmark of a run; ``rounds`` is None when the raw data was not saved."""
+
+    name: str
+    fullname: str
+    group: str | None
+    rounds: np.ndarray | None
+    extra_info: dict[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One file: its benchmarks by name (by fullname for a name that is not unique in the file)."""
+
+    path: Path
+    benchmarks: dict[str, Benchmark]
+    machine_info: dict[str, Any]
+    commit_info: dict[str, Any]
+
+    def find(self, name: str) -> Benchmark | None:
+        """The benchmark called ``name`` (its name or fullname), if any."""
+        found = self.benchmarks.get(name)
+        return found or next((b for b in self.benchmarks.values() if b.fullname == name), None)
+
+
+def resolve(spec: str, storage: Path = STORAGE) -> Path:
+    """``spec`` when it is a path; else the saved run ``storage/<machine>/NNNN_<name>.json`` whose
+    name or number is ``spec`` (the highest number when the name was saved several times)."""
+    path = Path(spec)
+    if path.exists() or path.suffix == ".json" or len(path.parts) > 1:
+        return path
+    matches = [p for p in storage.glob("*/*.json") if spec in p.stem.partition("_")[::2]]
+    if not matches:
+        raise UsageError(f"{spec}: no such file, and no saved run of that name or number in {storage}/")
+    machines = sorted({p.parent.name for p in matches})
+    if len(machines) > 1:
+        raise UsageError(f"{spec}: saved runs of that name for several machines ({', '.join(machines)}); give the file")
+    return max(matches, key=lambda p: p.name)
+
+
+def load_run(spec: str) -> Run:
+    """Read a pytest-benchmark file (a path, or a saved run's name or number). UsageError if unusable."""
+    path = resolve(spec)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read ({error.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UsageError(f"{path}: not a JSON file ({error})") from None
+    return parse_run(document, path)
+
+
+def parse_run(document: object, path: Path) -> Run:
+    """A Run from a decoded pytest-benchmark document."""
+    if not (isinstance(document, dict) and isinstance(document.get("benchmarks"), list)
+            and isinstance(document.get("machine_info"), dict)):
+        raise UsageError(f"{path}: not a pytest-benchmark file (no 'machine_info' and 'benchmarks' list)")
+    entries = [_benchmark(entry, path) for entry in document["benchmarks"]]
+    names = Counter(entry.name for entry in entries)
+    return Run(
+        path=path,
+        benchmarks={entry.name if names[entry.name] == 1 else entry.fullname: entry for entry in entries},
+        machine_info=document["machine_info"],
+        commit_info=document.get("commit_info") or {},
+    )
+
+
+def _benchmark(entry: object, path: Path) -> Benchmark:
+    if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("fullname"), str)
+            and isinstance(entry.get("stats"), dict)):
+        raise UsageError(f"{path}: not a pytest-benchmark file (a benchmark without name, fullname or stats)")
+    data = entry["stats"].get("data")
+    return Benchmark(
+        name=entry["name"],
+        fullname=entry["fullname"],
+        group=entry.get("group"),
+        rounds=None if data is None else _rounds(data, entry["name"], path),
+        extra_info=entry.get("extra_info") or {},
+    )
+
+
+def _rounds(data: object, name: str, path: Path) -> np.ndarray:
+    try:
+        rounds = np.asarray(data, dtype=float)
+    except (TypeError, ValueError):
+        rounds = np.empty(0)
+    if rounds.ndim != 1 or not rounds.size or not np.all(np.isfinite(rounds) & (rounds > 0)):
+        raise UsageError(f"{path}: {name}: stats.data is not a list of positive round times")
+    return rounds
