@@ -108,7 +108,7 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
     width, height = screen_size(options.mouse)
     calibration = Calibration.load(options.calibration) if options.calibration else Calibration.default(width, height)
     mapper = PointerMapper(calibration)
-    run = ControllerRun(load_times=pipeline.load_times)
+    run = ControllerRun()
     itt_sink = IttSink() if options.itt else None
     log = os.environ.get(LOG_ENV) if options.trace and itt_sink and collector_attached() else None
     trace = TraceRecorder() if options.trace and not log else None
@@ -158,6 +158,7 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
         run.interrupted = True
     finally:
         run.wall_s = time.perf_counter() - start
+        run.load_times = pipeline.load_times
         if sampler:
             run.resources = sampler.stop()
         if options.trace:
@@ -203,7 +204,9 @@ def report(run: ControllerRun, options: ControllerOptions) -> str:
         f"frames: {len(measured)}{warmup}  fps: {run.fps:.1f}  faces found: {detected}/{len(measured)}  "
         f"pointer moves ({options.mouse}): {len(run.moves)}",
         "model load (ms): "
-        + ", ".join(f"{name} read {t.read_s * 1e3:.1f} compile {t.compile_s * 1e3:.1f}" for name, t in run.load_times.items()),
+        + ", ".join(f"{name} read {t.read_s * 1e3:.1f} compile {t.compile_s * 1e3:.1f}"
+                    + (f" first inference {t.first_infer_s * 1e3:.1f}" if t.first_infer_s is not None else "")
+                    for name, t in run.load_times.items()),
     ]
     if run.resources:
         r = run.resources

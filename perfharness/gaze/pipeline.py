@@ -6,6 +6,7 @@ Several faces: the policy picks one (``largest`` box by default, or ``best`` sco
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +27,7 @@ FACE_POLICIES = ("largest", "best")
 class LoadTime:
     read_s: float
     compile_s: float
+    first_infer_s: float | None  # None until the model has run once
 
 
 class Chain(Protocol):
@@ -114,7 +116,20 @@ class GazePipeline:
     @property
     def load_times(self) -> dict[str, LoadTime]:
         """Model read and compile times (seconds) by stage name."""
-        return {stage.name: LoadTime(stage.model.read_s, stage.model.compile_s) for stage in self.chain.stages}
+        return {stage.name: LoadTime(stage.model.read_s, stage.model.compile_s, stage.model.first_infer_s)
+                for stage in self.chain.stages}
+
+    def clone(self) -> GazePipeline:
+        """The same compiled models with infer requests of their own, for another thread."""
+        chain = copy.copy(self.chain)
+        fresh = {}
+        for attribute, value in vars(self.chain).items():
+            if isinstance(value, ModelStage):
+                fresh[id(value)] = copy.copy(value)
+                fresh[id(value)].model = value.model.new_request()
+                setattr(chain, attribute, fresh[id(value)])
+        chain.stages = [fresh[id(stage)] for stage in self.chain.stages]
+        return GazePipeline(chain, self.face_policy)
 
     def process(self, frame: np.ndarray, index: int = 0, regions: Regions | None = None) -> FrameResult:
         """Run the chain on one frame. With ``regions`` given, the caller collects the timings
