@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 
 from perfharness.engine import EngineConfig
+from perfharness.frame_loop import FrameProcessor
 from perfharness.errors import UsageError
 from perfharness.gaze import overlay
 from perfharness.gaze.mouse import make_mouse, screen_size
@@ -107,7 +108,7 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
     mouse = make_mouse(options.mouse)
     width, height = screen_size(options.mouse)
     calibration = Calibration.load(options.calibration) if options.calibration else Calibration.default(width, height)
-    mapper = PointerMapper(calibration)
+    processor = FrameProcessor(pipeline, PointerMapper(calibration), mouse)
     run = ControllerRun()
     itt_sink = IttSink() if options.itt else None
     log = os.environ.get(LOG_ENV) if options.trace and itt_sink and collector_attached() else None
@@ -132,14 +133,9 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
                 if item is None:
                     break
                 index, frame = item
-                with regions.region("frame"):
-                    result = pipeline.process(frame, index, regions)
-                    if result.gaze_angles is not None:
-                        with regions.region("pointer.map"):
-                            target = mapper.map(result.gaze_angles, time.perf_counter())
-                        with regions.region("pointer.move"):
-                            mouse.move(*target)
-                        run.moves.append((index, *target))
+                result, target = processor.process(frame, index, regions)
+                if target is not None:
+                    run.moves.append((index, *target))
                 result.timings = regions.take()
                 run.frames.append(result)
                 if itt_sink and options.warmup_frames and len(run.frames) == options.warmup_frames:

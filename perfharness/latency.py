@@ -8,19 +8,26 @@ import numpy as np
 
 
 def summarise(frames: Iterable[Mapping[str, float]]) -> dict[str, dict[str, float]]:
-    """Per region name: count, mean, p50, p90 (seconds), in order of first appearance."""
+    """Per region name: count, mean, stdev, min, p50, p90, p99 (seconds), in order of first appearance."""
     samples: dict[str, list[float]] = {}
     for timings in frames:
         for name, seconds in timings.items():
             samples.setdefault(name, []).append(seconds)
+    return {name: stats(values) for name, values in samples.items()}
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    """count, mean, stdev (sample), min, p50, p90, p99 of durations in seconds."""
+    array = np.asarray(values, dtype=float)
+    p50, p90, p99 = np.percentile(array, [50, 90, 99])
     return {
-        name: {
-            "count": len(values),
-            "mean": float(np.mean(values)),
-            "p50": float(np.percentile(values, 50)),
-            "p90": float(np.percentile(values, 90)),
-        }
-        for name, values in samples.items()
+        "count": int(array.size),
+        "mean": float(array.mean()),
+        "stdev": float(array.std(ddof=1)) if array.size > 1 else 0.0,
+        "min": float(array.min()),
+        "p50": float(p50),
+        "p90": float(p90),
+        "p99": float(p99),
     }
 
 

@@ -40,7 +40,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from perfharness.bench.gates import load_gates
     from perfharness.bench.report import format_markdown, format_table
     from perfharness.bench.storage import load_run
-    from perfharness.zoo.cache import atomic_write_bytes
+    from perfharness.atomic import atomic_write_bytes
 
     gates = load_gates(args.config, args.threshold)
     comparison = compare(load_run(args.baseline), load_run(args.candidate), gates, confidence=args.confidence,

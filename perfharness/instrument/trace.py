@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from perfharness.atomic import atomic_write_text
 
 CATEGORY = "perfharness"
 
@@ -56,11 +57,7 @@ def write_trace(path: Path, events: Iterable[dict], thread_names: dict[int, str]
         "displayTimeUnit": "ms",
         "otherData": {"complete": complete, "clock": "perf_counter (CLOCK_MONOTONIC)", **(metadata or {})},
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(document, handle)
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(document))
 
 
 def _balanced(events: list[dict]) -> list[dict]:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from perfharness.errors import ModelError, UsageError
 from perfharness.zoo import layout
-from perfharness.zoo.cache import atomic_write_bytes, sha256_file
+from perfharness.atomic import atomic_write_bytes
+from perfharness.zoo.cache import sha256_file
 from perfharness.zoo.manifest import Archive, Manifest
 
 

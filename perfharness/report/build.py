@@ -1,0 +1,70 @@
+"""Turn a run directory into ``report.html``, ``report.md`` and ``plots/*.png`` (each written atomically)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from perfharness.atomic import atomic_write_bytes
+from perfharness.report.content import compose
+from perfharness.report.html import render_html
+from perfharness.report.markdown import PLOTS_DIR, plot_path, render_markdown
+from perfharness.report.plots import render_plots
+
+VTUNE_FILES = ("vtune-summary.csv", "vtune-hotspots-by-task.csv")
+OUTPUTS = ("report.html", "report.md", PLOTS_DIR)
+ReadCsv = Callable[[Path], list[dict[str, str]]]
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Rows of a CSV file, tab- or comma-separated (VTune writes either)."""
+    text = path.read_text(encoding="utf-8-sig")
+    delimiter = "\t" if "\t" in text.partition("\n")[0] else ","
+    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+
+
+def read_resources(path: Path) -> dict[str, list[float]]:
+    """The columns the plots use; a row cut short by an interrupted run is skipped."""
+    columns: dict[str, list[float]] = {"t": [], "process_cpu_percent": [], "system_cpu_percent": [],
+                                       "rss_bytes": [], "uss_bytes": []}
+    if not path.exists():
+        return columns
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            try:
+                cores = [float(value) for value in row["system_cpu_percent"].split(";")]
+                values = {key: float(row[key]) for key in columns if key != "system_cpu_percent"}
+            except (AttributeError, KeyError, TypeError, ValueError):
+                continue
+            values["system_cpu_percent"] = sum(cores) / len(cores)
+            for key, value in values.items():
+                columns[key].append(value)
+    return columns
+
+
+def write_reports(run_dir: Path, read_csv: ReadCsv = read_csv) -> tuple[Path, Path]:
+    """Write the plots, ``report.md`` and ``report.html`` for ``run_dir``; returns (html, md) paths.
+
+    A run without ``metrics.json`` or marked incomplete gets an "INCOMPLETE: interrupted" banner.
+    """
+    run_dir = Path(run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    metrics = _load_json(run_dir / "metrics.json", {"complete": False, "variants": [], "checks": []})
+    vtune = {name: read_csv(run_dir / name) for name in VTUNE_FILES if (run_dir / name).exists()}
+    files = sorted(p.name for p in run_dir.iterdir() if not p.name.startswith(".") and p.name not in OUTPUTS)
+    plots = render_plots(metrics.get("variants", []), read_resources(run_dir / "resources.csv"))
+    report = compose(manifest, metrics, plots, vtune, files)
+    for plot in plots.values():
+        atomic_write_bytes(run_dir / plot_path(plot), plot.png)
+    md_path, html_path = run_dir / "report.md", run_dir / "report.html"
+    atomic_write_bytes(md_path, render_markdown(report).encode())
+    atomic_write_bytes(html_path, render_html(report).encode())
+    return html_path, md_path
+
+
+def _load_json(path: Path, missing: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else missing
