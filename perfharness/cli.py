@@ -10,6 +10,8 @@ from typing import NoReturn
 
 from perfharness.argtypes import non_negative_int, positive_float, positive_int
 from perfharness.bench.cli import register as register_compare
+from perfharness.scenario.cli import register as register_scenario
+from perfharness.vtune_cli import register as register_vtune
 from perfharness.errors import UsageError
 
 EXIT_USAGE = 2
@@ -55,23 +57,11 @@ def _models_path(args: argparse.Namespace) -> int:
     return 0
 
 
-def _attach_collector_for_trace(trace: Path) -> None:
-    """With --trace, attach the project's ITT collector (before OpenVINO makes its first ITT
-    call) so the trace also shows OpenVINO's own tasks; without a C compiler, or under VTune,
-    the trace holds our regions only."""
-    from perfharness.instrument.collector import attach_to_this_process
-    from perfharness.zoo.layout import collector_dir
-
-    log = trace.with_name(f".{trace.name}.itt.log")
-    log.unlink(missing_ok=True)
-    reason = attach_to_this_process(collector_dir(), log)
-    if reason:
-        print(f"perfharness: note: trace without OpenVINO's tasks: {reason}", file=sys.stderr)
-
-
 def _controller(args: argparse.Namespace) -> int:
     if args.trace and not args.no_itt:
-        _attach_collector_for_trace(args.trace)
+        from perfharness.instrument.capture import attach_collector
+
+        attach_collector(args.trace)
     from perfharness.controller import ControllerOptions, report, run_controller
     from perfharness.gaze.overlay import parse_layers
 
@@ -169,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.set_defaults(handler=_calibrate)
 
     register_compare(commands)
+    register_scenario(commands)
+    register_vtune(commands)
     return parser
 
 

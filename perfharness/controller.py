@@ -20,10 +20,8 @@ from perfharness.gaze.sources import open_source
 from perfharness.instrument import Regions
 from perfharness.instrument.resources import ResourceSampler, ResourceSummary
 from perfharness.instrument import itt
-from perfharness.instrument.collector import LOG_ENV, read_log
-from perfharness.instrument.itt import IttSink, collector_attached
-from perfharness.instrument.timeline import trace_events
-from perfharness.instrument.trace import TraceRecorder, write_trace
+from perfharness.instrument.capture import TraceCapture
+from perfharness.instrument.itt import IttSink
 from perfharness.latency import format_table, summarise
 
 WINDOW = "perfharness controller"
@@ -111,9 +109,8 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
     processor = FrameProcessor(pipeline, PointerMapper(calibration), mouse)
     run = ControllerRun()
     itt_sink = IttSink() if options.itt else None
-    log = os.environ.get(LOG_ENV) if options.trace and itt_sink and collector_attached() else None
-    trace = TraceRecorder() if options.trace and not log else None
-    regions = Regions([sink for sink in (trace, itt_sink) if sink])
+    trace = TraceCapture(options.itt) if options.trace else None
+    regions = Regions((trace.sinks if trace else []) + ([itt_sink] if itt_sink else []))
     run.warmup_frames = options.warmup_frames
     if itt_sink and options.warmup_frames:
         itt.pause()  # so `vtune -start-paused` style collection sees steady state only
@@ -157,8 +154,9 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
         run.load_times = pipeline.load_times
         if sampler:
             run.resources = sampler.stop()
-        if options.trace:
-            _write_trace(options, trace, log, complete=not run.interrupted)
+        if trace:
+            trace.write(options.trace, not run.interrupted,
+                        {"input": options.input, "model_set": options.model_set, "precision": options.precision})
         mouse.close()
         run.mouse_stopped = getattr(mouse, "stopped", None)
         if sink:
@@ -166,18 +164,6 @@ def run_controller(options: ControllerOptions) -> ControllerRun:
         if show_window:
             cv2.destroyAllWindows()
     return run
-
-
-def _write_trace(options: ControllerOptions, recorder: TraceRecorder | None, log: str | None, complete: bool) -> None:
-    """The Python-side timeline, or (collector attached) every ITT task of the process."""
-    metadata = {"input": options.input, "model_set": options.model_set, "precision": options.precision,
-                "source": "itt collector" if log else "perfharness regions"}
-    if recorder is not None:
-        recorder.write(options.trace, complete, metadata)
-        return
-    events, threads = trace_events(read_log(Path(log)), os.getpid())
-    write_trace(options.trace, events, threads, complete, metadata)
-    Path(log).unlink(missing_ok=True)
 
 
 def _show(image) -> bool:

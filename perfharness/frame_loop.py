@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -14,10 +15,15 @@ from perfharness.instrument import Regions
 
 
 class FrameProcessor:
-    """Runs frames through the pipeline and moves the pointer when a gaze was found."""
+    """Runs frames through the pipeline and moves the pointer when a gaze was found.
 
-    def __init__(self, pipeline: GazePipeline, mapper: PointerMapper, mouse: Mouse) -> None:
+    Processors on several threads may share one mapper and mouse: give them one ``pointer_lock``.
+    """
+
+    def __init__(self, pipeline: GazePipeline, mapper: PointerMapper, mouse: Mouse,
+                 pointer_lock: threading.Lock | None = None) -> None:
         self.pipeline, self.mapper, self.mouse = pipeline, mapper, mouse
+        self._lock = pointer_lock or threading.Lock()
 
     def process(self, frame: np.ndarray, index: int, regions: Regions) -> tuple[FrameResult, tuple[int, int] | None]:
         """(result, pointer target or None); the frame's timings are left in ``regions``."""
@@ -25,8 +31,9 @@ class FrameProcessor:
         with regions.region("frame"):
             result = self.pipeline.process(frame, index, regions)
             if result.gaze_angles is not None:
-                with regions.region("pointer.map"):
-                    target = self.mapper.map(result.gaze_angles, time.perf_counter())
-                with regions.region("pointer.move"):
-                    self.mouse.move(*target)
+                with self._lock:
+                    with regions.region("pointer.map"):
+                        target = self.mapper.map(result.gaze_angles, time.perf_counter())
+                    with regions.region("pointer.move"):
+                        self.mouse.move(*target)
         return result, target

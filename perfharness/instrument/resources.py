@@ -58,7 +58,7 @@ class ResourceSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ResourceSampler", daemon=True)
         self._rows: list[tuple[float, float, int]] = []  # (t, process cpu %, rss) for the summary
-        self._energy: list[int] = []
+        self._energy: list[int | None] = []  # one reading per row
 
     def __enter__(self) -> ResourceSampler:
         self.start()
@@ -101,20 +101,23 @@ class ResourceSampler:
         system = psutil.cpu_percent(None, percpu=True)
         energy = _energy_uj()
         self._rows.append((t, cpu, memory.rss))
-        if energy is not None:
-            self._energy.append(energy)
+        self._energy.append(energy)
         return [
             f"{t:.6f}", cpu, round(cpu / self._cores, 2), memory.rss, memory.uss, threads,
             switches.voluntary, switches.involuntary, io.read_bytes, io.write_bytes,
             "" if energy is None else energy, ";".join(f"{value:.1f}" for value in system),
         ]
 
-    def summary(self) -> ResourceSummary:
-        if not self._rows:
+    def summary(self, start: float | None = None, end: float | None = None) -> ResourceSummary:
+        """Summary of the samples taken between ``start`` and ``end`` (perf_counter seconds; default all)."""
+        low = float("-inf") if start is None else start
+        high = float("inf") if end is None else end
+        window = [(i, row) for i, row in enumerate(self._rows) if low <= row[0] <= high]
+        if not window:
             return ResourceSummary(0, 0.0, 0.0, 0.0, 0, 0.0, "unavailable")
-        times = [row[0] for row in self._rows]
-        cpus = [row[1] for row in self._rows]
-        rss = [row[2] for row in self._rows]
+        times = [row[0] for _, row in window]
+        cpus = [row[1] for _, row in window]
+        rss = [row[2] for _, row in window]
         duration = times[-1] - times[0]
         growth = 0.0
         if len(times) > 1 and duration > 0:
@@ -122,6 +125,7 @@ class ResourceSampler:
             slope = sum((t - mean_t) * (r - mean_r) for t, r in zip(times, rss)) / sum((t - mean_t) ** 2 for t in times)
             growth = slope * 60
         energy: float | str = "unavailable"
-        if len(self._energy) > 1 and self._energy[-1] >= self._energy[0]:
-            energy = (self._energy[-1] - self._energy[0]) / 1e6
-        return ResourceSummary(len(self._rows), duration, sum(cpus) / len(cpus), max(cpus), max(rss), growth, energy)
+        readings = [self._energy[i] for i, _ in window if self._energy[i] is not None]
+        if len(readings) > 1 and readings[-1] >= readings[0]:
+            energy = (readings[-1] - readings[0]) / 1e6
+        return ResourceSummary(len(window), duration, sum(cpus) / len(cpus), max(cpus), max(rss), growth, energy)

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from perfharness.atomic import atomic_write_bytes
+from perfharness.vtune import HOTSPOTS_BY_TASK_CSV, SUMMARY_CSV, read_vtune_csv
 from perfharness.report.content import compose
 from perfharness.report.html import render_html
 from perfharness.report.markdown import PLOTS_DIR, plot_path, render_markdown
 from perfharness.report.plots import render_plots
 
-VTUNE_FILES = ("vtune-summary.csv", "vtune-hotspots-by-task.csv")
+VTUNE_FILES = (SUMMARY_CSV, HOTSPOTS_BY_TASK_CSV)
 OUTPUTS = ("report.html", "report.md", PLOTS_DIR)
 ReadCsv = Callable[[Path], list[dict[str, str]]]
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV file, tab- or comma-separated (VTune writes either)."""
-    text = path.read_text(encoding="utf-8-sig")
-    delimiter = "\t" if "\t" in text.partition("\n")[0] else ","
-    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
 
 
 def read_resources(path: Path) -> dict[str, list[float]]:
@@ -46,7 +39,7 @@ def read_resources(path: Path) -> dict[str, list[float]]:
     return columns
 
 
-def write_reports(run_dir: Path, read_csv: ReadCsv = read_csv) -> tuple[Path, Path]:
+def write_reports(run_dir: Path, read_csv: ReadCsv = read_vtune_csv) -> tuple[Path, Path]:
     """Write the plots, ``report.md`` and ``report.html`` for ``run_dir``; returns (html, md) paths.
 
     A run without ``metrics.json`` or marked incomplete gets an "INCOMPLETE: interrupted" banner.

@@ -1,0 +1,5 @@
+"""Scenarios: declarative workloads for the controller, their runner and their run directories."""
+
+from perfharness.scenario.definition import Check, Scenario, Variant
+
+__all__ = ["Check", "Scenario", "Variant"]

@@ -1,0 +1,122 @@
+"""A Scenario says what to run and under which load; ``variants()`` expands its sweep grid."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perfharness.engine import EngineConfig
+from perfharness.errors import UsageError
+
+# A check looks at one finished variant ("frames": FrameResults, "moves": (index, x, y), "labels":
+# the sample clip's labels or None) and returns (passed, detail).
+Check = Callable[[dict[str, Any]], tuple[bool, str]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One workload. Times are seconds; ``pacing_fps=None`` runs as fast as possible."""
+
+    name: str
+    description: str = ""
+    input: str = "sample"
+    model_set: str = "mediapipe"
+    precision: str = "FP32"
+    device: str = "CPU"
+    threads: int | None = None
+    streams: int | None = None
+    hint: str = "LATENCY"
+    inference_precision: str | None = None
+    model_cache: bool = False
+    pacing_fps: float | None = None
+    frames: int | None = None
+    duration_s: float | None = None
+    warmup_frames: int = 10
+    repeats: int = 1
+    in_flight: int = 1  # frames processed at once: 1 = synchronous, >1 = that many worker threads
+    background_workers: int = 0  # CPU-bound processes competing for the cores
+    memory_pressure_mb: int = 0  # held by each background worker
+    mouse: str = "dry"
+    sweep: dict[str, list] = field(default_factory=dict)
+    checks: tuple[Check, ...] = ()
+
+    def engine_config(self, cache_dir: Path | None = None) -> EngineConfig:
+        return EngineConfig(
+            device=self.device, precision=self.precision.upper(), inference_precision=self.inference_precision,
+            num_threads=self.threads, num_streams=self.streams, performance_hint=self.hint,
+            cache_dir=cache_dir if self.model_cache else None,
+        )
+
+    def resolved(self) -> dict[str, Any]:
+        """The settings as plain data (for manifest.json), checks by name."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "checks"}
+        data["checks"] = [check.__name__ for check in self.checks]
+        return data
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One point of the sweep grid, one repeat."""
+
+    label: str
+    params: dict[str, Any]
+    repeat: int
+    scenario: Scenario
+
+
+SETTABLE = {f.name: f for f in dataclasses.fields(Scenario) if f.name not in ("name", "sweep", "checks")}
+
+
+def _convert(name: str, text: str) -> Any:
+    kind = str(SETTABLE[name].type)
+    if text.lower() in ("none", "null") and "None" in kind:
+        return None
+    try:
+        if kind.startswith("bool"):
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            return text.lower() in ("true", "1", "yes")
+        if kind.startswith("int"):
+            return int(text)
+        if kind.startswith("float"):
+            return float(text)
+    except ValueError:
+        raise UsageError(f"--set {name}={text}: expected {kind.split(' |')[0]}") from None
+    return text
+
+
+def with_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
+    """Apply ``key=value`` strings (from ``--set``); a comma-separated value sweeps the field."""
+    changes: dict[str, Any] = {}
+    sweep = dict(scenario.sweep)
+    for assignment in assignments:
+        name, sep, text = assignment.partition("=")
+        if not sep or name not in SETTABLE:
+            raise UsageError(f"--set {assignment}: use key=value with key one of {', '.join(sorted(SETTABLE))}")
+        values = [_convert(name, part) for part in text.split(",")]
+        if len(values) > 1:
+            sweep[name] = values
+        else:
+            changes[name] = values[0]
+            sweep.pop(name, None)
+    return dataclasses.replace(scenario, sweep=sweep, **changes)
+
+
+def variants(scenario: Scenario) -> list[Variant]:
+    """Every combination of the sweep values, each ``repeats`` times."""
+    unknown = set(scenario.sweep) - set(SETTABLE)
+    if unknown:
+        raise UsageError(f"scenario {scenario.name}: cannot sweep {', '.join(sorted(unknown))}")
+    names = list(scenario.sweep)
+    grid = list(itertools.product(*(scenario.sweep[name] for name in names))) or [()]
+    result = []
+    for values in grid:
+        params = dict(zip(names, values))
+        label = " ".join(f"{name}={value}" for name, value in params.items()) or "default"
+        point = dataclasses.replace(scenario, sweep={}, **params)
+        result.extend(Variant(label, params, repeat, point) for repeat in range(scenario.repeats))
+    return result

@@ -1,0 +1,38 @@
+"""Background load: CPU-bound worker processes, each optionally holding memory."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+def _burn(memory_mb: int, stop) -> None:
+    held = bytearray(memory_mb * 2**20)
+    for offset in range(0, len(held), 4096):  # touch every page so the memory is really resident
+        held[offset] = 1
+    value = 0
+    while not stop.is_set():
+        for i in range(10_000):
+            value = (value + i * i) % 1_000_003
+
+
+@contextmanager
+def background_load(workers: int, memory_mb: int = 0) -> Iterator[list[int]]:
+    """Run ``workers`` busy processes (pids yielded) for the duration of the block."""
+    if workers <= 0:
+        yield []
+        return
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    processes = [context.Process(target=_burn, args=(memory_mb, stop), daemon=True) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    try:
+        yield [process.pid for process in processes]
+    finally:
+        stop.set()
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()

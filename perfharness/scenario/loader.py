@@ -1,0 +1,58 @@
+"""Find and load scenario scripts: Python files that define ``SCENARIO = Scenario(...)``.
+
+A name is looked up in ``$PERFHARNESS_SCENARIOS`` (folders separated by ``:``), then
+``./scenarios``, then the ``scenarios/`` folder of the perfharness source tree.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import perfharness
+from perfharness.errors import UsageError
+from perfharness.scenario.definition import Scenario
+
+
+def search_path() -> list[Path]:
+    folders = [Path(p) for p in os.environ.get("PERFHARNESS_SCENARIOS", "").split(os.pathsep) if p]
+    folders += [Path.cwd() / "scenarios", Path(perfharness.__file__).resolve().parents[1] / "scenarios"]
+    unique: list[Path] = []
+    for folder in folders:
+        if folder.is_dir() and folder.resolve() not in [u.resolve() for u in unique]:
+            unique.append(folder)
+    return unique
+
+
+def available() -> dict[str, Path]:
+    """Scenario name -> script, first found wins."""
+    found: dict[str, Path] = {}
+    for folder in search_path():
+        for script in sorted(folder.glob("*.py")):
+            if not script.name.startswith("_"):
+                found.setdefault(script.stem, script)
+    return found
+
+
+def load(name_or_path: str) -> Scenario:
+    """The Scenario of a script path or of a name from ``available()``."""
+    path = Path(name_or_path)
+    if path.suffix != ".py":
+        scripts = available()
+        if name_or_path not in scripts:
+            raise UsageError(f"no scenario {name_or_path!r}; known: {', '.join(sorted(scripts)) or 'none'} "
+                             f"(searched {', '.join(str(p) for p in search_path()) or 'no folder'})")
+        path = scripts[name_or_path]
+    if not path.is_file():
+        raise UsageError(f"no scenario script {path}")
+    spec = importlib.util.spec_from_file_location(f"perfharness_scenario_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # a user's script: report it in one line
+        raise UsageError(f"scenario script {path} fails to load: {type(error).__name__}: {error}") from None
+    scenario = getattr(module, "SCENARIO", None)
+    if not isinstance(scenario, Scenario):
+        raise UsageError(f"scenario script {path} defines no SCENARIO = Scenario(...)")
+    return scenario

@@ -1,0 +1,60 @@
+"""The run directory: ``<out>/<UTC time>-<scenario>/`` with manifest.json and metrics.json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import perfharness
+from perfharness import sysinfo
+from perfharness.atomic import atomic_write_text
+
+
+def planned_run_dir(out_root: Path, scenario_name: str) -> Path:
+    """``<out_root>/<UTC time>-<scenario>``: the name a run started now gets (not created)."""
+    return Path(out_root) / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{scenario_name}"
+
+
+def create_run_dir(out_root: Path, scenario_name: str) -> Path:
+    """A new, empty run directory named by the UTC time and the scenario."""
+    planned = planned_run_dir(out_root, scenario_name)
+    for attempt in range(100):
+        path = planned.with_name(f"{planned.name}-{attempt}") if attempt else planned
+        try:
+            path.mkdir(parents=True)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a run directory under {out_root}")
+
+
+def git_revision() -> str | None:
+    """The commit of the perfharness source tree, when it is a git checkout."""
+    source = Path(perfharness.__file__).resolve().parents[1]
+    try:
+        completed = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return completed.stdout.strip() or None if completed.returncode == 0 else None
+
+
+def manifest(scenario: dict[str, Any], description: str, complete: bool, started_utc: str) -> dict[str, Any]:
+    versions = sysinfo.software_versions()
+    return {
+        "scenario": scenario["name"],
+        "description": description,
+        "complete": complete,
+        "started_utc": started_utc,
+        "config": scenario,
+        "versions": versions,
+        "git_revision": git_revision(),
+        "cpu": sysinfo.cpu_info(),
+        "os": versions["os"],
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    atomic_write_text(path, json.dumps(data, indent=1, default=str))

@@ -1,0 +1,292 @@
+"""Launch a scenario under Intel VTune Profiler, export its reports as CSV, and read them back.
+
+The three commands, run as argument lists (never through a shell)::
+
+    vtune -collect ANALYSIS -start-paused -result-dir RUN/vtune -return-app-exitcode [knobs] [extra] --
+          PYTHON -m perfharness scenario run NAME --run-dir RUN --itt-pause-until-warmup [scenario args]
+    vtune -report summary -result-dir RUN/vtune -format csv -csv-delimiter comma
+          -report-output RUN/vtune-summary.csv
+    vtune -report hotspots -group-by task -result-dir RUN/vtune -format csv -csv-delimiter comma
+          -report-output RUN/vtune-hotspots-by-task.csv
+
+The scenario pauses ITT collection at start-up and resumes it after its warm-up frames, so with
+``-start-paused`` VTune sees the steady state only. docs/vtune.md cites the VTune documentation
+behind every flag and knob.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from perfharness.errors import UsageError
+
+RESULT_DIR_NAME = "vtune"  # the VTune result directory inside the run directory
+SUMMARY_CSV = "vtune-summary.csv"
+HOTSPOTS_BY_TASK_CSV = "vtune-hotspots-by-task.csv"
+
+# Knobs per analysis: only knobs the VTune User Guide lists for that predefined analysis. None of them
+# lists an `enable-user-tasks` knob (that is a knob of the custom `-collect-with runss|runsa`
+# collectors); the predefined analyses collect ITT tasks as they are (Intel's own ittapi Python
+# samples profile their tasks with a plain `-collect hotspots`). See docs/vtune.md.
+ANALYSIS_KNOBS: dict[str, tuple[str, ...]] = {
+    # user-mode sampling: the documented default, no sampling driver needed, meant for Python and
+    # for one process tree; pinned so that a changed default does not change what a run measures
+    "hotspots": ("-knob", "sampling-mode=sw"),
+    "threading": (),
+    "memory-consumption": (),
+    "uarch-exploration": (),
+    "memory-access": (),
+}
+ANALYSES = tuple(ANALYSIS_KNOBS)
+
+# Searched after --vtune, PATH and $VTUNE_PROFILER_DIR/bin64, in this order.
+DEFAULT_LOCATIONS: tuple[str, ...] = (
+    "/opt/intel/oneapi/vtune/latest/bin64/vtune",
+    "~/intel/oneapi/vtune/latest/bin64/vtune",
+    "/opt/intel/vtune_profiler/bin64/vtune",
+)
+
+# A failed collection (VTune or the scenario under it exited non-zero) exits 1: it is not bad usage
+# (2: nothing ran) nor an interruption (130), and VTune's own status is not passed on because it is
+# not documented and could collide with those two.
+EXIT_COLLECTION_FAILED = 1
+
+_STOP_TIMEOUT_S = 60.0
+_TAIL_CHARS = 65536
+_TOOL_LINE_PREFIXES = ("vtune:", "amplxe:", "amplxe-cl:")  # VTune's own messages when stdout is captured
+
+
+class CollectionError(Exception):
+    """The collection ended with a non-zero status; the message is one line."""
+
+    exit_code = EXIT_COLLECTION_FAILED
+
+
+def _executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def _explicit_vtune(path: Path) -> Path:
+    if path.is_dir():
+        for candidate in (path / "vtune", path / "bin64" / "vtune"):
+            if _executable(candidate):
+                return candidate.absolute()
+        raise UsageError(f"--vtune {path}: no vtune executable in it or in its bin64/")
+    if not path.exists():
+        raise UsageError(f"--vtune {path}: no such file or directory")
+    if not _executable(path):
+        raise UsageError(f"--vtune {path}: not an executable file")
+    return path.absolute()
+
+
+def find_vtune(explicit: str | Path | None = None) -> Path:
+    """The ``vtune`` executable: ``explicit`` (the file or its install folder, no fallback), else the one
+    on PATH, else ``$VTUNE_PROFILER_DIR/bin64/vtune``, else the first of ``DEFAULT_LOCATIONS``.
+    UsageError (one line: how to install it or point to it) when there is none."""
+    if explicit is not None:
+        return _explicit_vtune(Path(explicit).expanduser())
+    on_path = shutil.which("vtune")
+    if on_path:
+        return Path(on_path).absolute()
+    profiler_dir = os.environ.get("VTUNE_PROFILER_DIR")
+    candidates = [Path(profiler_dir) / "bin64" / "vtune"] if profiler_dir else []
+    candidates += [Path(location).expanduser() for location in DEFAULT_LOCATIONS]
+    for candidate in candidates:
+        if _executable(candidate):
+            return candidate.absolute()
+    folders = ", ".join(str(Path(location).parent.parent) for location in DEFAULT_LOCATIONS)
+    raise UsageError(
+        f"Intel VTune Profiler not found (looked on PATH, in $VTUNE_PROFILER_DIR/bin64 and in {folders}): "
+        "install it (e.g. `apt install intel-oneapi-vtune` from Intel's oneAPI repository, then "
+        "`source /opt/intel/oneapi/setvars.sh`) or pass --vtune PATH (the vtune executable or its install folder)")
+
+
+def result_dir(run_dir: Path) -> Path:
+    """Where VTune writes its result: ``RUN/vtune``."""
+    return Path(run_dir) / RESULT_DIR_NAME
+
+
+def report_paths(run_dir: Path) -> tuple[Path, Path]:
+    """The exported CSVs: (summary, hotspots by task)."""
+    return Path(run_dir) / SUMMARY_CSV, Path(run_dir) / HOTSPOTS_BY_TASK_CSV
+
+
+def collect_command(vtune: str | Path, analysis: str, run_dir: Path, scenario: str, *,
+                    scenario_args: Sequence[str] = (), vtune_args: Sequence[str] = (),
+                    python: str | None = None) -> list[str]:
+    """The collection command line as a list: VTune starts paused, the scenario resumes it after warm-up.
+    ``-return-app-exitcode`` makes a failing scenario fail the collection (VTune's own status otherwise)."""
+    if analysis not in ANALYSIS_KNOBS:
+        raise UsageError(f"unknown VTune analysis {analysis!r}; choose one of {', '.join(ANALYSES)}")
+    return [str(vtune), "-collect", analysis, "-start-paused", "-result-dir", str(result_dir(run_dir)),
+            "-return-app-exitcode", *ANALYSIS_KNOBS[analysis], *vtune_args, "--",
+            python or sys.executable, "-m", "perfharness", "scenario", "run", scenario,
+            "--run-dir", str(run_dir), "--itt-pause-until-warmup", *scenario_args]
+
+
+def report_commands(vtune: str | Path, run_dir: Path) -> list[list[str]]:
+    """The two exports (summary, hotspots grouped by ITT task), CSV with comma delimiters."""
+    summary, by_task = report_paths(run_dir)
+    result = str(result_dir(run_dir))
+    csv_options = ["-format", "csv", "-csv-delimiter", "comma"]
+    return [
+        [str(vtune), "-report", "summary", "-result-dir", result, *csv_options, "-report-output", str(summary)],
+        [str(vtune), "-report", "hotspots", "-group-by", "task", "-result-dir", result, *csv_options,
+         "-report-output", str(by_task)],
+    ]
+
+
+def stop_command(vtune: str | Path, run_dir: Path) -> list[str]:
+    """Ask a running collection to stop (VTune then finalizes its result)."""
+    return [str(vtune), "-command", "stop", "-result-dir", str(result_dir(run_dir))]
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line of ``text`` (``\\r`` progress updates count as line ends)."""
+    for line in reversed(text.replace("\r", "\n").split("\n")):
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def error_line(text: str) -> str:
+    """The last line of ``text`` that reads as an error (contains "error"), else its last line: VTune goes
+    on writing after the scenario under it failed, and the scenario's own error is the useful line."""
+    lines = [line.strip() for line in text.replace("\r", "\n").split("\n")]
+    return next((line for line in reversed(lines) if "error" in line.lower()), last_line(text))
+
+
+def _status(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit {returncode}"
+
+
+def _request_stop(command: Sequence[str]) -> None:
+    # Best effort: after Ctrl-C in a terminal VTune got SIGINT too and may already be stopping.
+    try:
+        subprocess.run(list(command), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=_STOP_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+
+
+def run_collection(command: Sequence[str], stop: Sequence[str]) -> bool:
+    """Run the collection (no shell). Its stderr is passed through to ours as it comes, and its tail kept
+    for the error message (see ``error_line``). Returns True if interrupted: on the first Ctrl-C (or
+    SIGTERM turned into KeyboardInterrupt) VTune is asked to stop with ``stop`` and we wait for it to
+    finalize its result; a second one is re-raised. Raises CollectionError when it exits non-zero
+    without being interrupted."""
+    try:
+        process = subprocess.Popen(list(command), stderr=subprocess.PIPE)
+    except OSError as error:
+        raise UsageError(f"cannot run {command[0]}: {error.strerror}") from None
+    assert process.stderr is not None
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    tail, interrupted = "", False
+    while True:
+        try:
+            chunk = os.read(process.stderr.fileno(), 65536)
+        except KeyboardInterrupt:
+            if interrupted:
+                raise
+            interrupted = True
+            _request_stop(stop)
+            continue
+        text = decoder.decode(chunk, final=not chunk)
+        sys.stderr.write(text)
+        sys.stderr.flush()
+        tail = (tail + text)[-_TAIL_CHARS:]
+        if not chunk:
+            break
+    process.stderr.close()
+    while True:
+        try:
+            returncode = process.wait()
+            break
+        except KeyboardInterrupt:
+            if interrupted:
+                raise
+            interrupted = True
+            _request_stop(stop)
+    if returncode != 0 and not interrupted:
+        raise CollectionError(f"vtune collection failed ({_status(returncode)}): "
+                              f"{error_line(tail) or 'nothing on stderr'}")
+    return interrupted
+
+
+def export_reports(vtune: str | Path, run_dir: Path) -> list[Path]:
+    """Run both exports; UsageError (one line) if one fails or leaves no report behind."""
+    written = []
+    for command, path in zip(report_commands(vtune, run_dir), report_paths(run_dir)):
+        kind = command[2]
+        path.unlink(missing_ok=True)  # a stale file must not pass for a fresh export
+        try:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        except OSError as error:
+            raise UsageError(f"cannot run {command[0]}: {error.strerror}") from None
+        if done.returncode != 0:
+            message = error_line(done.stderr.decode(errors="replace") or done.stdout.decode(errors="replace"))
+            raise UsageError(f"vtune -report {kind} failed ({_status(done.returncode)}): {message or 'no message'}")
+        if not path.is_file() or path.stat().st_size == 0:
+            raise UsageError(f"vtune -report {kind} exited 0 but wrote no report at {path}")
+        written.append(path)
+    return written
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _delimiter(header: str) -> str:
+    for candidate in ("\t", ",", ";"):
+        if candidate in header:
+            return candidate
+    return ","
+
+
+def read_vtune_csv(path: str | Path) -> list[dict[str, str]]:
+    """Rows of a ``vtune -report ... -format csv`` file as dicts keyed by its header row.
+
+    Accepts what VTune writes: a comma, tab or semicolon delimiter (taken from the header row; VTune
+    uses tabs unless ``-csv-delimiter`` says otherwise), a UTF-8 or UTF-16 byte-order mark, quoted
+    fields, and ``vtune:`` tool messages or blank lines (stdout captured into the file) anywhere. A row
+    longer than the header (the summary's nested tables, e.g. "Top Tasks") keeps its extra values
+    under the keys ``"#4"``, ``"#5"``... (1-based column numbers); a shorter one gets ``""`` for the
+    missing columns. An empty report gives ``[]``; a missing file is a UsageError.
+    """
+    path = Path(path)
+    try:
+        text = _decode(path.read_bytes())
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such VTune report") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read ({error.strerror})") from None
+    lines = [line for line in text.splitlines()
+             if line.strip() and not line.lstrip().lower().startswith(_TOOL_LINE_PREFIXES)]
+    if not lines:
+        return []
+    reader = csv.reader(io.StringIO("\n".join(lines) + "\n"), delimiter=_delimiter(lines[0]))
+    header = [name.strip() for name in next(reader)]
+    rows = []
+    for values in reader:
+        if not any(value.strip() for value in values):
+            continue
+        row = {name: (values[i] if i < len(values) else "") for i, name in enumerate(header)}
+        row.update({f"#{i + 1}": value for i, value in enumerate(values) if i >= len(header)})
+        rows.append(row)
+    return rows

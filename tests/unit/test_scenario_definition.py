@@ -1,0 +1,46 @@
+"""Scenario overrides (--set) and the sweep grid."""
+
+from __future__ import annotations
+
+import pytest
+
+from perfharness.errors import UsageError
+from perfharness.scenario import Scenario
+from perfharness.scenario.definition import variants, with_overrides
+
+
+def test_set_converts_by_field_type_and_commas_sweep():
+    base = Scenario(name="s", sweep={"threads": [1, 2]})
+    changed = with_overrides(base, ["frames=50", "pacing_fps=12.5", "model_cache=true", "threads=none",
+                                    "precision=FP32,FP16"])
+    assert changed.frames == 50 and changed.pacing_fps == 12.5 and changed.model_cache is True
+    assert changed.threads is None and "threads" not in changed.sweep  # a plain value ends a sweep
+    assert changed.sweep == {"precision": ["FP32", "FP16"]}
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("frames", "use key=value"),
+    ("colour=red", "use key=value with key one of"),
+    ("frames=many", "expected int"),
+    ("model_cache=maybe", "expected bool"),
+])
+def test_bad_set_is_a_usage_error(assignment, message):
+    with pytest.raises(UsageError, match=message):
+        with_overrides(Scenario(name="s"), [assignment])
+
+
+def test_variants_cover_the_grid_times_repeats():
+    scenario = Scenario(name="s", repeats=2, sweep={"threads": [1, 2], "hint": ["LATENCY", "THROUGHPUT"]})
+    points = variants(scenario)
+    assert len(points) == 8
+    assert [p.label for p in points[:2]] == ["threads=1 hint=LATENCY"] * 2 and [p.repeat for p in points[:2]] == [0, 1]
+    last = points[-1].scenario
+    assert (last.threads, last.hint, last.sweep) == (2, "THROUGHPUT", {})
+    config = last.engine_config().compile_properties()
+    assert config["INFERENCE_NUM_THREADS"] == "2" and config["PERFORMANCE_HINT"] == "THROUGHPUT"
+    assert variants(Scenario(name="plain"))[0].label == "default"
+
+
+def test_sweeping_an_unknown_field_is_refused():
+    with pytest.raises(UsageError, match="cannot sweep colour"):
+        variants(Scenario(name="s", sweep={"colour": ["red"]}))
