@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from perfharness.argtypes import non_negative_int, positive_float, positive_int
 from perfharness.bench.cli import register as register_compare
+from perfharness.lab.cli import register_models
 from perfharness.scenario.cli import register as register_scenario
 from perfharness.vtune_cli import register as register_vtune
 from perfharness.errors import UsageError
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     path.add_argument("model")
     path.add_argument("--precision", default="FP32")
     path.set_defaults(handler=_models_path)
+    register_models(models_commands)
 
     controller = commands.add_parser("controller", help="run the gaze pointer controller (manual tests)")
     controller.add_argument("--input", default="sample", help="PATH (video or image), cam[:N], or sample (default)")

@@ -15,7 +15,8 @@ from perfharness.zoo.manifest import ModelSpec, check_precision, load_manifest
 def model_path(set_name: str, model: str, precision: str) -> Path:
     """The verified IR of one model, converting it from its verified source on first use.
 
-    Raises ModelError with the fix when the model was never fetched or a file fails its check.
+    Raises ModelError with the fix when the model was never fetched (or, for INT8 of a set
+    without a downloader, never quantized) or a file fails its check.
     """
     manifest = load_manifest()
     model_set = manifest.model_set(set_name)
@@ -23,15 +24,21 @@ def model_path(set_name: str, model: str, precision: str) -> Path:
     spec = model_set.models.get(model)
     if spec is None:
         raise ModelError(f"model set {set_name!r} has no model {model!r}; it has {', '.join(model_set.models)}")
+    fix = f"perfharness models fetch {set_name}"
     if spec.omz_name:
         xml = layout.omz_ir_path(spec, model_set.downloader["omz_precisions"][precision])
+    elif precision == "INT8":  # made by NNCF from the FP32 IR, never converted
+        xml = layout.ir_path(spec, precision)
+        fix = f"perfharness models quantize {set_name}"
+        if not xml.exists():
+            raise ModelError(f"model {spec.key} has no INT8 IR yet ({xml} is missing); run `{fix}`")
     else:
         xml = layout.ir_path(spec, precision)
         if not xml.exists():
             _convert(spec, precision, xml)
     problem = layout.ir_problem(xml)
     if problem:
-        raise ModelError(f"model {spec.key} {precision}: {problem}; run `perfharness models fetch {set_name}`")
+        raise ModelError(f"model {spec.key} {precision}: {problem}; run `{fix}`")
     return xml
 
 
@@ -73,15 +80,18 @@ def fetch(set_name: str, log=print) -> list[Path]:
 
 
 def verify(set_name: str) -> list[tuple[str, str, str | None]]:
-    """(model, precision, problem or None) for every model and precision a set offers."""
+    """(model, precision, problem or None) for every model and precision a set offers
+    (a quantized INT8 variant only once `perfharness models quantize` has made it)."""
     model_set = load_manifest().model_set(set_name)
     rows = []
     for precision in model_set.precisions:
         for spec in model_set.models.values():
             if spec.omz_name:
                 xml = layout.omz_ir_path(spec, model_set.downloader["omz_precisions"][precision])
-            elif precision == "INT8":
-                continue
+            elif precision == "INT8":  # quantized on demand (`models quantize`): checked once made
+                xml = layout.ir_path(spec, precision)
+                if not xml.exists():
+                    continue
             else:
                 source = layout.source_path(spec)
                 if not source.exists():

@@ -1,0 +1,100 @@
+"""The lab's ``perfharness models`` subcommands: complexity, layers, quantize, compare-precisions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+
+from perfharness.argtypes import positive_int
+
+
+def _complexity(args: argparse.Namespace) -> int:
+    from perfharness.engine import core
+    from perfharness.lab.complexity import analyze, format_table
+    from perfharness.lab.targets import resolve
+
+    results = [analyze(core().read_model(str(path)), label, path) for label, path in resolve(args.target, args.precision)]
+    if args.json:
+        print(json.dumps([result.as_dict() for result in results], indent=1))
+    else:
+        print("\n\n".join(format_table(result, args.all_layers) for result in results))
+    return 0
+
+
+def _layers(args: argparse.Namespace) -> int:
+    from perfharness.errors import UsageError
+    from perfharness.lab.layers import format_side_by_side, profile
+    from perfharness.lab.targets import parse_precisions, resolve
+
+    precisions = parse_precisions(args.precisions)
+    per_precision = [resolve(args.model, precision) for precision in precisions]
+    if len(per_precision[0]) != 1:
+        raise UsageError(f"`models layers` profiles one model; {args.model!r} names {len(per_precision[0])} (give SET/MODEL)")
+    profiles = [profile(paths[0][1], precision, args.runs, args.device, paths[0][0])
+                for precision, paths in zip(precisions, per_precision)]
+    if args.json:
+        print(json.dumps([p.as_dict() for p in profiles], indent=1))
+    else:
+        print(format_side_by_side(profiles, args.top))
+    return 0
+
+
+def _quantize(args: argparse.Namespace) -> int:
+    import sys
+
+    from perfharness.lab.quantize import quantize_set
+
+    for set_name in args.sets:
+        for path in quantize_set(set_name, log=lambda message: print(message, file=sys.stderr)):
+            print(path)
+    return 0
+
+
+def _compare_precisions(args: argparse.Namespace) -> int:
+    from perfharness.errors import UsageError
+    from perfharness.lab.precisions import compare, format_table
+    from perfharness.lab.targets import parse_precisions
+    from perfharness.zoo.manifest import check_precision, load_manifest
+
+    if args.set != "mediapipe":
+        load_manifest().model_set(args.set)
+        raise UsageError(f"compare-precisions runs the mediapipe chain; {args.set!r} is not supported yet")
+    model_set = load_manifest().model_set(args.set)
+    precisions = [check_precision(p, model_set) for p in parse_precisions(args.precisions)]
+    if precisions[0] != "FP32":
+        raise UsageError("--precisions must start with FP32, the reference the drift is measured against")
+    rows = compare(precisions)
+    print(json.dumps([asdict(row) for row in rows], indent=1) if args.json else format_table(rows, args.markdown))
+    return 0
+
+
+def register_models(models_commands: argparse._SubParsersAction) -> None:
+    """Add the lab subcommands to the ``models`` subparsers of the ``perfharness`` parser."""
+    complexity = models_commands.add_parser("complexity", help="parameters, MACs, FLOPs, bytes and an energy model per layer")
+    complexity.add_argument("target", nargs="?", default="mediapipe", help="SET, SET/MODEL, MODEL (of mediapipe) or an .xml IR")
+    complexity.add_argument("--precision", default="FP32", help="which IR to read: FP32 (default), FP16 or INT8")
+    complexity.add_argument("--all-layers", action="store_true", help="also list the 0-FLOP data-movement ops")
+    complexity.add_argument("--json", action="store_true")
+    complexity.set_defaults(handler=_complexity)
+
+    layers = models_commands.add_parser("layers", help="per-layer time (PERF_COUNT) across precisions vs this machine's peak")
+    layers.add_argument("model", help="SET/MODEL, MODEL (of mediapipe) or an .xml IR")
+    layers.add_argument("--precisions", default="FP32,FP16", help="comma-separated, e.g. FP32,FP16,INT8 (default FP32,FP16)")
+    layers.add_argument("--top", type=positive_int, default=15, help="show the K slowest nodes (default 15)")
+    layers.add_argument("--runs", type=positive_int, default=50, help="inferences to average (default 50)")
+    layers.add_argument("--device", default="CPU")
+    layers.add_argument("--json", action="store_true")
+    layers.set_defaults(handler=_layers)
+
+    quantize = models_commands.add_parser("quantize", help="INT8 by NNCF post-training quantization on the sample clip")
+    quantize.add_argument("sets", nargs="*", default=["mediapipe"], help="model sets (default: mediapipe)")
+    quantize.set_defaults(handler=_quantize)
+
+    compare = models_commands.add_parser("compare-precisions", help="size, load, latency and accuracy drift per model and precision")
+    compare.add_argument("set", nargs="?", default="mediapipe", help="model set (default and only one so far: mediapipe)")
+    compare.add_argument("--precisions", default="FP32,FP16,INT8", help="comma-separated, FP32 first (default FP32,FP16,INT8)")
+    output = compare.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true")
+    output.add_argument("--markdown", action="store_true", help="a Markdown table (as in docs/optimization.md)")
+    compare.set_defaults(handler=_compare_precisions)
