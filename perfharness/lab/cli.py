@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 from perfharness.argtypes import positive_int
 
@@ -37,6 +38,10 @@ def _layers(args: argparse.Namespace) -> int:
         print(json.dumps([p.as_dict() for p in profiles], indent=1))
     else:
         print(format_side_by_side(profiles, args.top))
+    if args.plot:
+        from perfharness.lab.layers_plot import write_layers_plot
+
+        write_layers_plot(profiles, args.top, args.plot)
     return 0
 
 
@@ -85,6 +90,7 @@ def register_models(models_commands: argparse._SubParsersAction) -> None:
     layers.add_argument("--runs", type=positive_int, default=50, help="inferences to average (default 50)")
     layers.add_argument("--device", default="CPU")
     layers.add_argument("--json", action="store_true")
+    layers.add_argument("--plot", type=Path, help="also write a bar chart of the slowest layers (PNG)")
     layers.set_defaults(handler=_layers)
 
     quantize = models_commands.add_parser("quantize", help="INT8 by NNCF post-training quantization on the sample clip")

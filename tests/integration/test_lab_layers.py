@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import pytest
 from test_lab_cli import lab_main
 
@@ -24,8 +25,12 @@ def test_layer_sum_matches_whole_inference(model):
     assert result.peak_gflops > 0
 
 
-def test_side_by_side_fp32_fp16(capsys):
-    assert lab_main("models", "layers", "iris_landmarks", "--precisions", "FP32,FP16", "--runs", "5", "--top", "4") == 0
+def test_side_by_side_fp32_fp16(capsys, tmp_path):
+    plot = tmp_path / "layers.png"
+    assert lab_main("models", "layers", "iris_landmarks", "--precisions", "FP32,FP16", "--runs", "5", "--top", "4",
+                    "--plot", str(plot)) == 0
+    image = cv2.imread(str(plot))
+    assert image is not None and image.shape[0] > 200 and image.shape[1] > 600  # a real chart, decoded
     out = capsys.readouterr().out.splitlines()
     assert "FP32 kernel" in out[1] and "FP16 kernel" in out[1]
     footers = [i for i, line in enumerate(out) if line.startswith(("FP32:", "FP16:"))]
