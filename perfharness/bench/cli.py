@@ -23,7 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("--threshold", type=_threshold, metavar="PERCENT",
                          help="default threshold such as 5%% (over [tool.perfharness.gates] default; else 5%%)")
     compare.add_argument("--normalize", action="store_true",
-                         help="divide every time by its own run's reference benchmark median (machine drift)")
+                         help="divide every time by its own run's reference benchmark (machine drift)")
     compare.add_argument("--reference", default=DEFAULT_REFERENCE, metavar="NAME",
                          help=f"the reference benchmark (default {DEFAULT_REFERENCE})")
     compare.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report as Markdown")

@@ -1,9 +1,11 @@
 """Pair two runs by benchmark name and give each pair a verdict.
 
-The verdict of one benchmark (ratio = candidate median / baseline median, t = its threshold):
+The verdict of one benchmark (ratio = candidate p10 / baseline p10 -- the 10th percentile of the
+rounds, see ``stats.LOCATION_QUANTILE`` -- and t = its threshold):
 
-1. ``unstable`` when either run has fewer than MIN_ROUNDS rounds, or a spread (IQR / median)
-   above MAX_SPREAD;
+1. ``unstable`` when either run had the CPU less than MIN_CPU_SHARE of its time (other processes
+   competed: recorded by the suites as ``extra_info["cpu_share"]``), has fewer than MIN_ROUNDS
+   rounds, or a spread (IQR / median) above MAX_SPREAD;
 2. ``regression`` when the slowdown is significant (Mann-Whitney p < 1 - confidence, and the
    interval above 1) and even the interval's low end is above 1 + t; ``improvement`` mirrored
    (significant, high end below 1 / (1 + t));
@@ -18,25 +20,25 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 
 from perfharness.bench.gates import DEFAULT_REFERENCE, Gates
-from perfharness.bench.stats import mann_whitney_p, ratio_interval, relative_iqr
+from perfharness.bench.stats import location, mann_whitney_p, ratio_interval, relative_iqr
 from perfharness.bench.storage import Benchmark, Run
 from perfharness.errors import UsageError
 
 MIN_ROUNDS = 10
 MAX_SPREAD = 0.5
+MIN_CPU_SHARE = 0.9
 VERDICTS = ("regression", "improvement", "no change", "unstable")
 
 
 @dataclass(frozen=True)
 class Row:
-    """One benchmark's comparison; medians in seconds, ``ratio`` normalised when asked."""
+    """One benchmark's comparison; locations (p10) in seconds, ``ratio`` normalised when asked."""
 
     name: str
-    baseline_median: float
-    candidate_median: float
+    baseline_time: float
+    candidate_time: float
     ratio: float
     low: float
     high: float
@@ -71,8 +73,13 @@ class Comparison:
 
 
 def decide(ratio: float, low: float, high: float, p_value: float, threshold: float, confidence: float,
-           rounds: tuple[int, int], spread: tuple[float, float]) -> tuple[str, str]:
+           rounds: tuple[int, int], spread: tuple[float, float],
+           cpu_share: tuple[float | None, float | None] = (None, None)) -> tuple[str, str]:
     """The verdict and, for ``unstable`` or a significant change under the threshold, the reason."""
+    for side, share in zip(("baseline", "candidate"), cpu_share):
+        if share is not None and share < MIN_CPU_SHARE:
+            return "unstable", (f"the {side} had the CPU {share:.0%} of its time (other processes competed; "
+                                f"limit {MIN_CPU_SHARE:.0%})")
     if min(rounds) < MIN_ROUNDS:
         return "unstable", f"too few rounds ({rounds[0]} baseline, {rounds[1]} candidate; need {MIN_ROUNDS})"
     if max(spread) > MAX_SPREAD:
@@ -111,15 +118,11 @@ def compare(baseline: Run, candidate: Run, gates: Gates, *, confidence: float = 
     drift = None
     if reference_pair:
         rounds = reference_pair[0].rounds, reference_pair[1].rounds
-        drift = Drift(reference, _median(rounds[1]) / _median(rounds[0]),
+        drift = Drift(reference, location(rounds[1]) / location(rounds[0]),
                       *ratio_interval(rounds[0], rounds[1], confidence))
     rows = [_row(key, pair, gates, confidence, reference_pair if normalize else None) for key, pair in zip(keys, pairs)]
     return Comparison(baseline, candidate, rows, confidence, normalize, drift,
                       _warnings(baseline, candidate, references, drift, normalize, gates.default))
-
-
-def _median(rounds: np.ndarray) -> float:
-    return float(np.median(rounds))
 
 
 def _require_rounds(runs: tuple[Run, Run], pairs: list[tuple[Benchmark, Benchmark]]) -> None:
@@ -135,18 +138,19 @@ def _row(key: str, pair: tuple[Benchmark, Benchmark], gates: Gates, confidence: 
          reference: tuple[Benchmark, Benchmark] | None) -> Row:
     base, cand = pair[0].rounds, pair[1].rounds
     assert base is not None and cand is not None
-    ratio = _median(cand) / _median(base)
+    ratio = location(cand) / location(base)
     scaled_base, scaled_cand, reference_rounds = base, cand, None
     if reference is not None:
         reference_rounds = reference[0].rounds, reference[1].rounds
-        scaled_base, scaled_cand = base / _median(reference_rounds[0]), cand / _median(reference_rounds[1])
-        ratio /= _median(reference_rounds[1]) / _median(reference_rounds[0])
+        scaled_base, scaled_cand = base / location(reference_rounds[0]), cand / location(reference_rounds[1])
+        ratio /= location(reference_rounds[1]) / location(reference_rounds[0])
     low, high = ratio_interval(base, cand, confidence, reference_rounds)
     p_value = mann_whitney_p(scaled_base, scaled_cand)
     threshold = gates.threshold(pair[1].name, pair[1].fullname, pair[1].group)
+    shares = tuple(bench.extra_info.get("cpu_share") for bench in pair)
     verdict, reason = decide(ratio, low, high, p_value, threshold, confidence, (len(base), len(cand)),
-                             (relative_iqr(base), relative_iqr(cand)))
-    return Row(key, _median(base), _median(cand), ratio, low, high, p_value, threshold, verdict, reason)
+                             (relative_iqr(base), relative_iqr(cand)), shares)
+    return Row(key, location(base), location(cand), ratio, low, high, p_value, threshold, verdict, reason)
 
 
 def _warnings(baseline: Run, candidate: Run, references: tuple[Benchmark | None, Benchmark | None],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from perfharness.bench.compare import VERDICTS, Comparison, Drift, Row
 from perfharness.bench.storage import Run
 
-HEADER = ("benchmark", "baseline ms", "candidate ms", "ratio", "{level} CI", "p", "gate", "verdict")
+HEADER = ("benchmark", "baseline p10 ms", "candidate p10 ms", "ratio", "{level} CI", "p", "gate", "verdict")
 
 
 def summary(comparison: Comparison) -> str:
@@ -53,7 +53,7 @@ def _header(comparison: Comparison) -> list[str]:
 
 def _cells(row: Row, dash: str, brackets: str) -> list[str]:
     verdict = f"{row.verdict}: {row.reason}" if row.reason else row.verdict
-    return [row.name, _ms(row.baseline_median), _ms(row.candidate_median), f"{row.ratio:.3f}",
+    return [row.name, _ms(row.baseline_time), _ms(row.candidate_time), f"{row.ratio:.3f}",
             brackets.format(f"{row.low:.3f}{dash}{row.high:.3f}"), _p(row.p_value), _percent(row.threshold), verdict]
 
 

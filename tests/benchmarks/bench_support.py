@@ -1,11 +1,14 @@
 """Helpers of the benchmark suites: the pinned configuration, extra_info, the slowdown knob.
 
 Every model benchmark runs with a pinned configuration: 1 inference thread, LATENCY hint, and
-f32 inference precision for FP32/FP16, so numbers stay comparable across machines and runs.
+f32 inference precision for FP32/FP16, and OpenCV on one thread, so numbers stay comparable
+across machines and runs, and the process never uses more than one core: the share of its time
+it had the CPU (``extra_info["cpu_share"]``, under 1 when other processes competed) tells the
+gate when a run was disturbed.
 
 ``PERFHARNESS_BENCH_SLOWDOWN=0.10`` is a benchmark-only knob for testing the regression gate:
-each benchmarked call then also busy-waits 10 % of that benchmark's own median, measured once
-before timing starts.
+each benchmarked call then also busy-waits 10 % of that benchmark's own 10th-percentile time
+(the location the gate compares), measured once after a warm-up, before timing starts.
 """
 
 from __future__ import annotations
@@ -43,15 +46,16 @@ def model_extra_info(set_name: str, model: str, precision: str) -> dict[str, obj
 
 
 def with_slowdown(function: Callable[[], object]) -> Callable[[], object]:
-    """``function`` itself, or (knob set) ``function`` plus a busy-wait of SLOWDOWN x its median."""
+    """``function`` itself, or (knob set) ``function`` plus a busy-wait of SLOWDOWN x its p10 time."""
     if not SLOWDOWN:
         return function
     samples = []
-    for _ in range(31):
+    for call in range(80):
         start = time.perf_counter()
         function()
-        samples.append(time.perf_counter() - start)
-    delay = float(np.median(samples)) * SLOWDOWN
+        if call >= 20:  # after a warm-up
+            samples.append(time.perf_counter() - start)
+    delay = float(np.percentile(samples, 10)) * SLOWDOWN
 
     def slowed() -> object:
         result = function()
@@ -61,3 +65,11 @@ def with_slowdown(function: Callable[[], object]) -> Callable[[], object]:
         return result
 
     return slowed
+
+
+def measure(benchmark, function: Callable[[], object]) -> object:
+    """``benchmark(function)``, recording in extra_info the CPU time / wall time it got."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = benchmark(function)
+    benchmark.extra_info["cpu_share"] = (time.process_time() - cpu) / (time.perf_counter() - wall)
+    return result

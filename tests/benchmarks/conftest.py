@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import pytest
 from bench_support import engine_config
 
@@ -20,4 +21,5 @@ def pytest_benchmark_update_machine_info(config, machine_info):
 @pytest.fixture(scope="session")
 def bench_pipelines() -> dict[str, object]:
     """The mediapipe chain per precision, compiled with the pinned benchmark configuration."""
+    cv2.setNumThreads(1)  # part of the pinned configuration: one core in use, see bench_support
     return {precision: build_pipeline("mediapipe", engine_config(precision)) for precision in ("FP32", "FP16")}

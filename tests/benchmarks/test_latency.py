@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bench_support import engine_config, model_extra_info, with_slowdown
+from bench_support import engine_config, measure, model_extra_info, with_slowdown
 
 from perfharness.instrument import Regions
 from perfharness.instrument.itt import IttSink
@@ -42,7 +42,7 @@ def test_model(benchmark, bench_pipelines, astronaut, model, precision):
     benchmark.group = f"model[mediapipe/{model}]"
     benchmark.name = f"model[mediapipe/{model}-{precision}]"
     benchmark.extra_info.update(model_extra_info("mediapipe", model, precision))
-    outputs = benchmark(with_slowdown(lambda: stage.model.infer(inputs)))
+    outputs = measure(benchmark, with_slowdown(lambda: stage.model.infer(inputs)))
     assert all(np.isfinite(value).all() for value in outputs.values())
 
 
@@ -62,7 +62,7 @@ def test_stage(benchmark, bench_pipelines, astronaut, phase):
     landmarks, _ = pipeline.chain.mesh.landmarks(astronaut, detection)
     benchmark.group = "stage"
     benchmark.name = f"stage[mediapipe/{phase}]"
-    benchmark(with_slowdown(lambda: STAGE_PHASES[phase](pipeline, astronaut, detection, landmarks)))
+    measure(benchmark, with_slowdown(lambda: STAGE_PHASES[phase](pipeline, astronaut, detection, landmarks)))
 
 
 @pytest.mark.parametrize("precision", PRECISIONS)
@@ -72,7 +72,7 @@ def test_pipeline(benchmark, bench_pipelines, astronaut, precision):
     benchmark.group = "pipeline"
     benchmark.name = f"pipeline[mediapipe-{precision}]"
     benchmark.extra_info.update({"precision": precision, "config": engine_config(precision).compile_properties()})
-    result = benchmark(with_slowdown(lambda: chain.process(astronaut, 0, Regions())))
+    result = measure(benchmark, with_slowdown(lambda: chain.process(astronaut, 0, Regions())))
     assert result.gaze is not None
 
 
@@ -96,7 +96,7 @@ def test_instrumentation(benchmark, bench_pipelines, astronaut, variant):
             chain.process(astronaut, 0, regions)
         regions.take()
 
-    benchmark(frame)
+    measure(benchmark, frame)
 
 
 @pytest.mark.parametrize("variant", ["timing-only", "itt"])
@@ -110,7 +110,7 @@ def test_region_cost(benchmark, variant):
         with regions.region("face_detection.infer"):
             pass
 
-    benchmark(one_region)
+    measure(benchmark, one_region)
     regions.take()
 
 
@@ -119,4 +119,4 @@ def test_reference(benchmark):
     data = np.random.default_rng(0).random(200_000)
     benchmark.group = "reference"
     benchmark.name = "reference[numpy-sort]"
-    benchmark(np.sort, data)
+    measure(benchmark, lambda: np.sort(data))

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from perfharness.bench.stats import (
-    bootstrap_medians,
+    bootstrap_quantiles,
+    location,
     mann_whitney_p,
     ratio_interval,
     relative_iqr,
@@ -17,21 +18,26 @@ def lognormal(seed: int, n: int, scale: float = 1.0, sigma: float = 0.1) -> np.n
     return scale * np.random.default_rng(seed).lognormal(0.0, sigma, n)
 
 
-@pytest.mark.parametrize("n", [41, 40])
-def test_bootstrap_medians_have_the_distribution_of_resampled_medians(n):
+@pytest.mark.parametrize("n, quantile", [(41, 0.5), (40, 0.5), (40, 0.1), (301, 0.1)])
+def test_bootstrap_quantiles_have_the_distribution_of_resampled_quantiles(n, quantile):
     sample = lognormal(1, n)
     draws = 40_000
-    fast = bootstrap_medians(sample, draws, np.random.default_rng(2))
+    fast = bootstrap_quantiles(sample, quantile, draws, np.random.default_rng(2))
     resamples = sample[np.random.default_rng(3).integers(0, n, size=(draws, n))]
-    slow = np.median(resamples, axis=1)
+    slow = np.quantile(resamples, quantile, axis=1, method="inverted_cdf")
     grid = np.unique(np.concatenate([fast, slow]))
     cdf_fast = np.searchsorted(np.sort(fast), grid, side="right") / draws
     cdf_slow = np.searchsorted(np.sort(slow), grid, side="right") / draws
     assert np.max(np.abs(cdf_fast - cdf_slow)) < 0.015
 
 
-def test_bootstrap_medians_of_one_value():
-    assert np.all(bootstrap_medians(np.array([2.0]), 100, np.random.default_rng(0)) == 2.0)
+def test_bootstrap_quantiles_of_one_value():
+    assert np.all(bootstrap_quantiles(np.array([2.0]), 0.1, 100, np.random.default_rng(0)) == 2.0)
+
+
+def test_location_is_the_tenth_percentile_and_ignores_slow_bursts():
+    rounds = np.concatenate([np.full(80, 1.0), np.full(20, 3.0)])  # a burst slowed a fifth of the rounds
+    assert location(rounds) == 1.0 and location(np.arange(1.0, 11.0)) == 1.0 and location(np.arange(1.0, 12.0)) == 2.0
 
 
 def test_ratio_interval_is_reproducible_and_contains_the_true_ratio():
