@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from perfharness.bench.compare import compare
-from perfharness.bench.gates import Gates
+from perfharness.bench.gates import load_gates
 from perfharness.bench.storage import load_run
 
 SUITE = ["-k", "model or pipeline or reference"]
@@ -64,7 +64,7 @@ def main() -> int:
             print(f"run {path.name}", file=sys.stderr, flush=True)
             run_suite(path, slowdown)
     a = [load_run(str(args.out / f"A{i:02d}-0.00.json")) for i in range(args.pairs + 1)]
-    gates = Gates(default=args.threshold)
+    gates = load_gates(Path("pyproject.toml"), args.threshold)  # per-group thresholds apply
     rows = []
     experiments = [("A/A", 0.0, [(a[i], a[i + 1]) for i in range(args.pairs)])]
     experiments += [(f"A/B +{s:.0%}", s, [(a[i], load_run(str(args.out / f"B{i:02d}-{s:.2f}.json")))

@@ -13,10 +13,14 @@ rounds, see ``stats.LOCATION_QUANTILE`` -- and t = its threshold):
    noisy to tell a change of the threshold's size);
 4. ``regression`` when significant and the ratio is above 1 + t; ``improvement`` mirrored;
 5. ``no change`` otherwise.
+
+Without ``--normalize``, when the reference benchmark itself moved by more than the default
+threshold the machine changed between the runs: regressions and improvements become ``unstable``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -121,6 +125,11 @@ def compare(baseline: Run, candidate: Run, gates: Gates, *, confidence: float = 
         drift = Drift(reference, location(rounds[1]) / location(rounds[0]),
                       *ratio_interval(rounds[0], rounds[1], confidence))
     rows = [_row(key, pair, gates, confidence, reference_pair if normalize else None) for key, pair in zip(keys, pairs)]
+    if drift and not normalize and not 1 / (1 + gates.default) <= drift.ratio <= 1 + gates.default:
+        reason = (f"the machine itself changed: {drift.name} x{drift.ratio:.3f} "
+                  "(rerun both on a quiet machine, or compare with --normalize)")
+        rows = [dataclasses.replace(row, verdict="unstable", reason=reason)
+                if row.verdict in ("regression", "improvement") else row for row in rows]
     return Comparison(baseline, candidate, rows, confidence, normalize, drift,
                       _warnings(baseline, candidate, references, drift, normalize, gates.default))
 

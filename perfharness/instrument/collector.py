@@ -22,6 +22,7 @@ LIBRARY_PREFIX = "libperfharness_itt"
 LIB_ENV = "INTEL_LIBITTNOTIFY64"
 LOG_ENV = "PERFHARNESS_ITT_LOG"
 START_PAUSED_ENV = "PERFHARNESS_ITT_START_PAUSED"
+MAX_FOREIGN_ENV = "PERFHARNESS_ITT_MAX_FOREIGN"
 COMPILERS = ("cc", "gcc", "clang")
 
 
@@ -77,6 +78,7 @@ class CollectorEnv:
     library: Path
     log: Path
     start_paused: bool = False
+    max_foreign: int | None = None  # at most this many tasks of other libraries' domains
 
     def apply(self, env: dict[str, str]) -> dict[str, str]:
         """A copy of ``env`` with the collector attached."""
@@ -87,6 +89,10 @@ class CollectorEnv:
             env[START_PAUSED_ENV] = "1"
         else:
             env.pop(START_PAUSED_ENV, None)
+        if self.max_foreign is not None:
+            env[MAX_FOREIGN_ENV] = str(self.max_foreign)
+        else:
+            env.pop(MAX_FOREIGN_ENV, None)
         return env
 
 
@@ -116,7 +122,7 @@ def read_log(path: Path) -> list[Event]:
     return events
 
 
-def attach_to_this_process(build_dir: Path, log: Path) -> str | None:
+def attach_to_this_process(build_dir: Path, log: Path, max_foreign: int | None = None) -> str | None:
     """Attach the collector to the running process (before its first ITT call); None on success,
     else why not. A collector already named by ``INTEL_LIBITTNOTIFY64`` (VTune's) is left alone."""
     if os.environ.get(LIB_ENV):
@@ -125,5 +131,5 @@ def attach_to_this_process(build_dir: Path, log: Path) -> str | None:
         library = build_collector(build_dir)
     except UsageError as error:
         return str(error)
-    os.environ.update(CollectorEnv(library, log).apply({}))
+    os.environ.update(CollectorEnv(library, log, max_foreign=max_foreign).apply({}))
     return None

@@ -73,3 +73,25 @@ def measure(benchmark, function: Callable[[], object]) -> object:
     result = benchmark(function)
     benchmark.extra_info["cpu_share"] = (time.process_time() - cpu) / (time.perf_counter() - wall)
     return result
+
+
+def reference_model():
+    """A fixed network through OpenVINO (three 3x3 convolutions, 32 channels, 56x56), compiled
+    like the models: it reacts to what slows OpenVINO's kernels on this machine, not to the code."""
+    import openvino as ov
+
+    try:
+        import openvino.opset13 as ops
+    except ImportError:  # openvino 2024.6
+        import openvino.runtime.opset13 as ops
+    rng = np.random.default_rng(0)
+    data = ops.parameter([1, 32, 56, 56], np.float32, name="data")
+    node = data
+    for _ in range(3):
+        weights = ops.constant(rng.standard_normal((32, 32, 3, 3)).astype(np.float32) * 0.05)
+        node = ops.relu(ops.convolution(node, weights, [1, 1], [1, 1], [1, 1], [1, 1]))
+    model = ov.Model([node], [data], "reference")
+    compiled = ov.Core().compile_model(model, "CPU", engine_config("FP32").compile_properties())
+    request = compiled.create_infer_request()
+    feed = {0: rng.standard_normal((1, 32, 56, 56)).astype(np.float32)}
+    return lambda: request.infer(feed)

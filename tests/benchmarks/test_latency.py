@@ -2,14 +2,14 @@
 
 Names are stable (set on the fixture, so they do not depend on test function names): ``model[<set>/<model>-<precision>]``,
 ``stage[<set>/<stage>.<phase>]``, ``pipeline[<set>-<precision>]``,
-``instrumentation[<variant>]``, ``reference[numpy-sort]``; groups are per model or suite.
+``instrumentation[<variant>]``, ``reference[openvino-conv]``; groups are per model or suite.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from bench_support import engine_config, measure, model_extra_info, with_slowdown
+from bench_support import engine_config, measure, model_extra_info, reference_model, with_slowdown
 
 from perfharness.instrument import Regions
 from perfharness.instrument.itt import IttSink
@@ -115,8 +115,7 @@ def test_region_cost(benchmark, variant):
 
 
 def test_reference(benchmark):
-    """A fixed single-threaded CPU workload: the gate divides by it to cancel machine drift."""
-    data = np.random.default_rng(0).random(200_000)
+    """A fixed OpenVINO workload: the gate reads it as the machine's own drift between runs."""
     benchmark.group = "reference"
-    benchmark.name = "reference[numpy-sort]"
-    measure(benchmark, lambda: np.sort(data))
+    benchmark.name = "reference[openvino-conv]"
+    measure(benchmark, reference_model())

@@ -13,9 +13,11 @@
  *     kind <TAB> name <TAB> thread id <TAB> CLOCK_MONOTONIC ns <TAB> domain
  *
  * kinds: init, domain, string, begin, end, frame_begin, frame_end, pause, resume. `end` carries the
- * name of the task it closes (a per-thread stack; ITT's task_end has no name). Task and frame events
- * are dropped while collection is paused, as VTune does; PERFHARNESS_ITT_START_PAUSED=1 starts
- * paused like `vtune -start-paused`.
+ * name of the task it closes (a per-thread stack; ITT's task_end has no name) and is written exactly
+ * when its `begin` was. Task and frame events are dropped while collection is paused, as VTune
+ * does; PERFHARNESS_ITT_START_PAUSED=1 starts paused like `vtune -start-paused`.
+ * PERFHARNESS_ITT_MAX_FOREIGN=N keeps at most N tasks of other libraries' domains (all but
+ * "perfharness*"): OpenVINO logs hundreds of tasks per inference, which a long run cannot keep.
  *
  * Build: cc -shared -fPIC -O2 -o libperfharness_itt.so itt_collector.c
  */
@@ -82,6 +84,8 @@ static const unsigned char ITT_MAGIC[8] = {0xED, 0xAB, 0xAB, 0xEC, 0x0D, 0xEE, 0
 
 static int log_fd = -1;
 static volatile int paused;
+static long max_foreign = -1; /* -1: no limit */
+static long foreign_tasks;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static __itt_domain *domains;
@@ -89,14 +93,18 @@ static __itt_string_handle *strings;
 
 #define MAX_DEPTH 256
 static __thread const char *task_stack[MAX_DEPTH];
+static __thread char task_written[MAX_DEPTH];
 static __thread int task_depth;
 
 static void open_log(void) {
     const char *path = getenv("PERFHARNESS_ITT_LOG");
     const char *start_paused = getenv("PERFHARNESS_ITT_START_PAUSED");
+    const char *limit = getenv("PERFHARNESS_ITT_MAX_FOREIGN");
     if (path && *path)
         log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     paused = start_paused && start_paused[0] == '1';
+    if (limit && *limit)
+        max_foreign = atol(limit);
 }
 
 static void emit(const char *kind, const char *name, const char *domain) {
@@ -159,22 +167,36 @@ static __itt_string_handle *string_handle_create(const char *name) {
 }
 
 /* Handles made by a static part before it loaded us have the same layout, so names read alike. */
+static int kept(const __itt_domain *d) {
+    if (max_foreign < 0 || strncmp(dname(d), "perfharness", 11) == 0)
+        return 1;
+    return __atomic_add_fetch(&foreign_tasks, 1, __ATOMIC_RELAXED) <= max_foreign;
+}
+
 static void task_begin(const __itt_domain *d, __itt_id id, __itt_id parent, __itt_string_handle *name) {
     const char *n = name && name->strA ? name->strA : "?";
+    int write_it = !paused && kept(d);
     (void)id;
     (void)parent;
-    if (task_depth < MAX_DEPTH) task_stack[task_depth] = n;
+    if (task_depth < MAX_DEPTH) {
+        task_stack[task_depth] = n;
+        task_written[task_depth] = (char)write_it;
+    }
     task_depth++;
-    if (!paused) emit("begin", n, dname(d));
+    if (write_it) emit("begin", n, dname(d));
 }
 
 static void task_end(const __itt_domain *d) {
     const char *n = "?";
+    int written = 0;
     if (task_depth > 0) {
         task_depth--;
-        if (task_depth < MAX_DEPTH) n = task_stack[task_depth];
+        if (task_depth < MAX_DEPTH) {
+            n = task_stack[task_depth];
+            written = task_written[task_depth];
+        }
     }
-    if (!paused) emit("end", n, dname(d));
+    if (written) emit("end", n, dname(d)); /* the end of every begin written, paused or not */
 }
 
 static void frame_begin_v3(const __itt_domain *d, __itt_id *id) {
