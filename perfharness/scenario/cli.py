@@ -22,11 +22,12 @@ def _list(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from perfharness.scenario import loader
-    from perfharness.scenario.definition import with_overrides
+    from perfharness.scenario.definition import variants, with_overrides
     from perfharness.scenario.rundir import create_run_dir
     from perfharness.scenario.runner import RunOptions, run_scenario
 
     scenario = with_overrides(loader.load(args.scenario), args.set)
+    variants(scenario)  # refuse bad values before anything is created
     run_dir = args.run_dir or create_run_dir(args.out, scenario.name)
     run_dir.mkdir(parents=True, exist_ok=True)
     if not args.no_trace and not args.no_itt:

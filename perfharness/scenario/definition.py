@@ -106,11 +106,25 @@ def with_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
     return dataclasses.replace(scenario, sweep=sweep, **changes)
 
 
+# field -> (smallest allowed value, whether it must be strictly above it); None is always allowed
+LIMITS = {"frames": (1, False), "duration_s": (0, True), "pacing_fps": (0, True), "warmup_frames": (0, False),
+          "repeats": (1, False), "in_flight": (1, False), "background_workers": (0, False),
+          "memory_pressure_mb": (0, False), "threads": (1, False), "streams": (1, False)}
+
+
+def _check(scenario: Scenario) -> None:
+    for name, (lowest, strict) in LIMITS.items():
+        value = getattr(scenario, name)
+        if value is not None and (value <= lowest if strict else value < lowest):
+            raise UsageError(f"scenario {scenario.name}: {name}={value} must be {'>' if strict else '>='} {lowest}")
+
+
 def variants(scenario: Scenario) -> list[Variant]:
-    """Every combination of the sweep values, each ``repeats`` times."""
+    """Every combination of the sweep values, each ``repeats`` times (values checked first)."""
     unknown = set(scenario.sweep) - set(SETTABLE)
     if unknown:
         raise UsageError(f"scenario {scenario.name}: cannot sweep {', '.join(sorted(unknown))}")
+    _check(scenario)
     names = list(scenario.sweep)
     grid = list(itertools.product(*(scenario.sweep[name] for name in names))) or [()]
     result = []
@@ -118,5 +132,6 @@ def variants(scenario: Scenario) -> list[Variant]:
         params = dict(zip(names, values))
         label = " ".join(f"{name}={value}" for name, value in params.items()) or "default"
         point = dataclasses.replace(scenario, sweep={}, **params)
+        _check(point)
         result.extend(Variant(label, params, repeat, point) for repeat in range(scenario.repeats))
     return result

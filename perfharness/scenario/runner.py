@@ -21,7 +21,7 @@ from perfharness.frame_loop import FrameProcessor
 from perfharness.gaze.mouse import make_mouse, screen_size
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.pointer import Calibration, PointerMapper
-from perfharness.instrument import Regions
+from perfharness.instrument import Regions, itt
 from perfharness.instrument.resources import ResourceSampler
 from perfharness.instrument.capture import TraceCapture
 from perfharness.latency import summarise
@@ -69,7 +69,7 @@ class ScenarioRunner:
         self.scenario, self.options = scenario, options
         self.run_dir = Path(options.run_dir)
         self.trace = TraceCapture(options.itt) if options.trace else None
-        self.itt = _itt_sink() if options.itt else None
+        self.itt = itt.IttSink() if options.itt else None
         self.sinks = (self.trace.sinks if self.trace else []) + ([self.itt] if self.itt else [])
         self.progress = Progress(options.progress)
         self.results: list[dict[str, Any]] = []
@@ -113,7 +113,7 @@ class ScenarioRunner:
         try:
             with background_load(scenario.background_workers, scenario.memory_pressure_mb):
                 if self.itt and self.options.itt_pause_until_warmup:
-                    _itt_module().pause()
+                    itt.pause()
                 pipeline = build_pipeline(scenario.model_set, scenario.engine_config(cache_root() / "ov-model-cache"))
                 mouse = make_mouse(scenario.mouse)
                 mapper = PointerMapper(Calibration.default(*screen_size(scenario.mouse)))
@@ -145,7 +145,7 @@ class ScenarioRunner:
             processors[0].process(next(frames), index, regions[0])
             regions[0].take()
         if self.itt and self.options.itt_pause_until_warmup:
-            _itt_module().resume()
+            itt.resume()
         pool = ThreadPoolExecutor(len(processors)) if len(processors) > 1 else None
         pending: deque[tuple[Future, dict[str, float]]] = deque()
         local = threading.local()
@@ -237,16 +237,6 @@ class ScenarioRunner:
 def _with_read(frame: _Frame, read: dict[str, float]) -> _Frame:
     frame.timings = {**read, **frame.timings}
     return frame
-
-
-def _itt_module():
-    from perfharness.instrument import itt
-
-    return itt
-
-
-def _itt_sink():
-    return _itt_module().IttSink()
 
 
 def run_scenario(scenario: Scenario, options: RunOptions) -> dict[str, Any]:

@@ -110,7 +110,9 @@ def test_interrupted_run_is_written_and_marked_incomplete(tmp_path):
     (["scenario", "run", "no_such_scenario"], "no scenario 'no_such_scenario'"),
     (["scenario", "run", "steady_state", "--set", "frames=lots"], "expected int"),
     (["scenario", "run", "/nonexistent/x.py"], "no scenario script /nonexistent/x.py"),
+    (["scenario", "run", "steady_state", "--set", "in_flight=0"], "in_flight=0 must be >= 1"),
 ])
 def test_bad_scenario_input(tmp_path, args, message):
-    completed = perfharness(*args, "--out", str(tmp_path))
+    completed = perfharness(*args, "--out", str(tmp_path / "runs"))
     assert completed.returncode == 2 and completed.stderr.count("\n") == 1 and message in completed.stderr
+    assert not (tmp_path / "runs").exists()  # nothing created for a run that cannot start

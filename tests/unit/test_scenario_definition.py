@@ -44,3 +44,16 @@ def test_variants_cover_the_grid_times_repeats():
 def test_sweeping_an_unknown_field_is_refused():
     with pytest.raises(UsageError, match="cannot sweep colour"):
         variants(Scenario(name="s", sweep={"colour": ["red"]}))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("in_flight", 0, "in_flight=0 must be >= 1"),
+    ("pacing_fps", 0.0, "pacing_fps=0.0 must be > 0"),
+    ("repeats", 0, "repeats=0 must be >= 1"),
+    ("frames", 0, "frames=0 must be >= 1"),
+])
+def test_out_of_range_values_are_refused_before_running(field, value, message):
+    with pytest.raises(UsageError, match=message):
+        variants(Scenario(name="s", **{field: value}))
+    with pytest.raises(UsageError, match=message):
+        variants(Scenario(name="s", sweep={field: [value]}))
