@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from perfharness.bench.compare import compare
 from perfharness.bench.gates import load_gates
 from perfharness.bench.storage import load_run
@@ -38,8 +40,7 @@ def plain_fails(baseline, candidate, threshold: float) -> int:
     for key, bench in baseline.benchmarks.items():
         other = candidate.benchmarks.get(key)
         if other is not None and not key.startswith("reference["):
-            fails += float(sorted(other.rounds)[len(other.rounds) // 2]) > (1 + threshold) * float(
-                sorted(bench.rounds)[len(bench.rounds) // 2])
+            fails += float(np.median(other.rounds)) > (1 + threshold) * float(np.median(bench.rounds))
     return fails
 
 
