@@ -1,9 +1,17 @@
-"""argparse value types shared by the subcommands."""
+"""argparse value types shared by the subcommands.
+
+Whole numbers stop at ``MAX_COUNT`` (2**31 - 1): frame and round counts reach ``itertools.islice``,
+threads, OpenCV and C code, which all take it, and no run gets near it. Floats must be finite.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
+
+MAX_COUNT = 2**31 - 1
+MIN_SAMPLING_HZ, MAX_SAMPLING_HZ = 0.01, 1000.0  # one sample per 100 s .. one per millisecond
 
 
 def _bounded(convert: Callable[[str], float], kind: str, ok: Callable[[float], bool], bound: str):
@@ -19,6 +27,8 @@ def _bounded(convert: Callable[[str], float], kind: str, ok: Callable[[float], b
     return parse
 
 
-positive_int = _bounded(int, "a whole number", lambda v: v >= 1, ">= 1")
-non_negative_int = _bounded(int, "a whole number", lambda v: v >= 0, ">= 0")
-positive_float = _bounded(float, "a number", lambda v: v > 0, "> 0")
+positive_int = _bounded(int, "a whole number", lambda v: 1 <= v <= MAX_COUNT, f">= 1 and <= {MAX_COUNT}")
+non_negative_int = _bounded(int, "a whole number", lambda v: 0 <= v <= MAX_COUNT, f">= 0 and <= {MAX_COUNT}")
+positive_float = _bounded(float, "a number", lambda v: 0 < v < math.inf, "> 0 (and finite)")
+sampling_rate_hz = _bounded(float, "a rate in Hz", lambda v: MIN_SAMPLING_HZ <= v <= MAX_SAMPLING_HZ,
+                            f"from {MIN_SAMPLING_HZ:g} to {MAX_SAMPLING_HZ:g} (samples per second)")
