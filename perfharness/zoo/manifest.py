@@ -57,11 +57,21 @@ class ModelSet:
 
 @dataclass(frozen=True)
 class MediaSpec:
+    """A sample file: a member of an archive (``sha256``), cached with the PNG chunks named in
+    ``strip_png_chunks`` removed (its pixels unchanged), as the file pinned by ``file_sha256``."""
+
     name: str
     archive: str
     member: str
     sha256: str
     licence: str
+    strip_png_chunks: tuple[str, ...] = ()
+    file_sha256: str | None = None
+
+    @property
+    def cached_sha256(self) -> str:
+        """The sha256 of the file in the cache."""
+        return self.file_sha256 or self.sha256
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,8 @@ def load_manifest() -> Manifest:
         for name, a in raw["archives"].items()
     }
     media = {
-        name: MediaSpec(name, m["archive"], m["member"], m["sha256"], m["licence"])
+        name: MediaSpec(name, m["archive"], m["member"], m["sha256"], m["licence"],
+                        tuple(m.get("strip_png_chunks", ())), m.get("file_sha256"))
         for name, m in raw["media"].items()
     }
     sets = {}

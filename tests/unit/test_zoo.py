@@ -25,8 +25,8 @@ from perfharness.zoo.manifest import load_manifest
 def seeded_cache(tmp_path, monkeypatch) -> Path:
     """A fresh cache holding only the verified sources and media (no IR yet)."""
     real = cache_root()
-    for folder in ("source", "media"):
-        shutil.copytree(real / folder, tmp_path / folder)
+    for folder in ("source", "media"):  # not media/rendered/ or temporary files other runs are writing
+        shutil.copytree(real / folder, tmp_path / folder, ignore=shutil.ignore_patterns("rendered", ".*"))
     monkeypatch.setenv("PERFHARNESS_CACHE", str(tmp_path))
     return tmp_path
 
@@ -134,3 +134,66 @@ def test_signature_mismatch_names_file_tensor_and_shapes(seeded_cache):
     wrong_name = replace(spec, outputs={"boxes": (1, 896, 16), "classificators": (1, 896, 1)})
     with pytest.raises(ModelError, match="has no output named 'boxes'"):
         check_signature(model, wrong_name, xml)
+
+
+def test_conversion_gives_the_ir_convert_model_gives(seeded_cache, tmp_path):
+    """read_model + ovc's offline transformations: the same weights as ov.convert_model, byte for byte."""
+    from perfharness.zoo.convert import read_source
+    from perfharness.zoo.runtime import ov
+
+    source = seeded_cache / "source" / "mediapipe" / "iris_landmarks.tflite"
+    for name, model in (("read", read_source(source)), ("ovc", ov.convert_model(str(source)))):
+        ov.save_model(model, str(tmp_path / f"{name}.xml"), compress_to_fp16=False)
+    assert (tmp_path / "read.bin").read_bytes() == (tmp_path / "ovc.bin").read_bytes()
+
+
+def test_openvino_is_imported_without_telemetry():
+    code = ("import sys; import perfharness.engine; from openvino.tools.ovc import telemetry_utils; "
+            "print(sys.modules['openvino_telemetry'], telemetry_utils.tm.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["None", "openvino.tools.ovc.telemetry_stub"]
+
+
+def test_error_reason_keeps_the_reason_not_the_source_location():
+    from perfharness.zoo.runtime import error_reason
+
+    text = ("Exception from src/inference/src/cpp/core.cpp:117:\nException from src/inference/src/dev/core_impl.cpp:706:\n"
+            'Device with "FOO" name is not registered in the OpenVINO Runtime\n\n')
+    assert error_reason(RuntimeError(text)) == 'Device with "FOO" name is not registered in the OpenVINO Runtime'
+    assert error_reason(RuntimeError("Exception from a.cpp:1:\n")) == "no reason given"
+
+
+def test_a_damaged_record_fails_verification_and_fetch_makes_the_ir_again(seeded_cache):
+    xml = zoo.model_path("mediapipe", "face_detection", "FP32")
+    record = layout.record_path(xml)
+    record.write_bytes(record.read_bytes()[:5])
+    assert layout.ir_problem(xml) == f"{record} is not a valid record (tampered or truncated)"
+    with pytest.raises(ModelError, match="not a valid record"):
+        zoo.model_path("mediapipe", "face_detection", "FP32")
+    zoo.fetch("mediapipe", log=lambda message: None)
+    assert layout.ir_problem(xml) is None
+
+
+def test_a_cache_that_is_not_a_folder_is_one_usage_error(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("PERFHARNESS_CACHE", str(tmp_path / "file" / "cache"))
+    with pytest.raises(UsageError, match=r"model cache .*/file/cache: Not a directory.*PERFHARNESS_CACHE"):
+        zoo.model_path("mediapipe", "face_detection", "FP32")
+
+
+def test_the_sample_photo_is_cached_without_its_icc_profile_and_the_same_pixels():
+    import cv2
+    import numpy as np
+
+    media = load_manifest().media["astronaut"]
+    cached = zoo.media_file().read_bytes()
+    wheel = layout.archive_path(load_manifest().archives[media.archive])
+    if not wheel.exists():
+        pytest.skip(f"{wheel.name} is not in the cache (`perfharness models fetch` keeps it)")
+    with zipfile.ZipFile(wheel) as archive:
+        original = archive.read(media.member)
+    assert b"iCCP" in original[:4096] and b"iCCP" not in cached[:4096]
+    assert fetch_module.strip_png(original, ("iCCP",)) == cached
+    original_pixels, cached_pixels = (cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+                                      for data in (original, cached))
+    assert np.array_equal(original_pixels, cached_pixels)
