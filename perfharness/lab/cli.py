@@ -11,11 +11,11 @@ from perfharness.argtypes import positive_int
 
 
 def _complexity(args: argparse.Namespace) -> int:
-    from perfharness.engine import core
+    from perfharness.engine import read_model
     from perfharness.lab.complexity import analyze, format_table
     from perfharness.lab.targets import resolve
 
-    results = [analyze(core().read_model(str(path)), label, path) for label, path in resolve(args.target, args.precision)]
+    results = [analyze(read_model(path), label, path) for label, path in resolve(args.target, args.precision)]
     if args.json:
         print(json.dumps([result.as_dict() for result in results], indent=1))
     else:
@@ -28,6 +28,8 @@ def _layers(args: argparse.Namespace) -> int:
     from perfharness.lab.layers import format_side_by_side, profile
     from perfharness.lab.targets import parse_precisions, resolve
 
+    if args.plot is not None and args.plot.is_dir():
+        raise UsageError(f"--plot {args.plot} is a directory; give the name of the PNG file to write")
     precisions = parse_precisions(args.precisions)
     per_precision = [resolve(args.model, precision) for precision in precisions]
     if len(per_precision[0]) != 1:

@@ -30,10 +30,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import openvino as ov
-
 from perfharness.lab import energy
 from perfharness.lab.graph import constant_ids, elements, static_shape, weight_root
+from perfharness.zoo.runtime import ov
 
 MAC_TYPES = {"Convolution", "GroupConvolution", "MatMul"}
 ADD_LIKE = {"Add", "Subtract", "Maximum", "Minimum", "Relu", "Clamp", "Abs", "Negative"}

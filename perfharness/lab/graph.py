@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 
-import openvino as ov
-
 from perfharness.errors import UsageError
+from perfharness.zoo.runtime import ov
 
 # Ops a weight passes through between its stored Constant and the layer that uses it:
 # decompression (Convert), layout (Reshape, Unsqueeze, Squeeze, Transpose) and dequantization

@@ -26,11 +26,11 @@ from pathlib import Path
 from time import perf_counter, process_time
 
 import numpy as np
-import openvino as ov
 
-from perfharness.engine import EngineConfig, core
+from perfharness.engine import EngineConfig, compile_model, read_model
 from perfharness.lab.complexity import analyze
 from perfharness.lab.peak import peak_gflops
+from perfharness.zoo.runtime import ov
 
 SUM_TOLERANCE = (0.6, 1.2)  # accepted median (sum of node times) / (whole-inference time)
 BUSY_SHARE = 0.9  # below this CPU share the machine was busy and times are not trustworthy
@@ -75,12 +75,12 @@ class Profile:
 
 def profile(path: Path, precision: str, runs: int, device: str = "CPU", label: str = "") -> Profile:
     """Mean per-node times over ``runs`` inferences (after a warm-up) of the IR at ``path``."""
-    model = core().read_model(str(path))
+    model = read_model(path)
     flops = {layer.name: layer.flops for layer in analyze(model).layers}
     keys = _ordinal_keys(model)
     config = EngineConfig(device=device, precision=precision, num_threads=1, performance_hint="LATENCY",
                           extra={"PERF_COUNT": "YES"})
-    compiled = core().compile_model(model, device, config.compile_properties())
+    compiled = compile_model(model, config, label or path.stem)
     fused = _original_layers(compiled)
     request = compiled.create_infer_request()
     rng = np.random.default_rng(0)

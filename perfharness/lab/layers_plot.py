@@ -9,6 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from perfharness.atomic import atomic_write_bytes
+from perfharness.errors import UsageError
 from perfharness.lab.layers import Profile
 
 
@@ -33,4 +34,7 @@ def write_layers_plot(profiles: list[Profile], top: int, path: Path) -> None:
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
-    atomic_write_bytes(path, buffer.getvalue())
+    try:
+        atomic_write_bytes(path, buffer.getvalue())
+    except OSError as error:
+        raise UsageError(f"--plot {path}: cannot write ({error.strerror})") from None

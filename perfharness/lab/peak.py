@@ -6,18 +6,19 @@ Measured once per CPU model, OpenVINO version and kind (f32, int8) and cached in
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from time import perf_counter
 
 import numpy as np
-import openvino as ov
 
 from perfharness.atomic import atomic_write_bytes
 from perfharness.engine import core
 from perfharness.lab.opset import ops
-from perfharness.zoo.cache import cache_lock, cache_root
+from perfharness.zoo.cache import cache_errors, cache_lock, cache_root
 from perfharness.zoo.layout import openvino_version_tag
+from perfharness.zoo.runtime import ov
 
 SIZE = 1024  # an N x N x N MatMul: 2.1 GFLOP, ~20 ms at 100 GFLOP/s
 RUNS = 5
@@ -42,15 +43,27 @@ def peak_key(kind: str) -> str:
 
 
 def peak_gflops(kind: str) -> float:
-    """Attainable GFLOP/s (``f32``) or GOP/s (``int8``) on one thread, from the cache or measured now."""
+    """Attainable GFLOP/s (``f32``) or GOP/s (``int8``) on one thread, from the cache or measured now
+    (a damaged ``peak.json`` is measured over; a cache this process cannot write keeps no copy)."""
     path = cache_root() / "lab" / "peak.json"
     key = peak_key(kind)
-    with cache_lock():
-        table = json.loads(path.read_text()) if path.exists() else {}
+    with cache_errors(), cache_lock():
+        table = _read_table(path)
         if key not in table:
             table[key] = measure(kind)
-            atomic_write_bytes(path, json.dumps(table, indent=1).encode())
+            with contextlib.suppress(OSError):  # read-only: measured again next time
+                atomic_write_bytes(path, json.dumps(table, indent=1).encode())
     return float(table[key])
+
+
+def _read_table(path: Path) -> dict[str, float]:
+    try:
+        table = json.loads(path.read_bytes())
+    except (FileNotFoundError, ValueError):
+        return {}
+    if not isinstance(table, dict):
+        return {}
+    return {key: value for key, value in table.items() if isinstance(value, (int, float))}
 
 
 def matmul_model(kind: str, size: int = SIZE) -> ov.Model:

@@ -4,7 +4,10 @@ Each mediapipe model's FP32 IR is quantized with ``nncf.quantize`` (MIXED preset
 weights, asymmetric activations, which suits the PRelu outputs of these models; fast bias
 correction) on every calibration tensor of ``calibration_data`` and saved next to FP32/FP16 as
 ``ir/ov-<ver>/mediapipe/INT8/<model>.xml`` with a sha256 record, like a converted IR.
-NNCF must match the installed OpenVINO: the ``lab`` extra pins it.
+NNCF must match the installed OpenVINO: the ``lab`` extra pins it. NNCF reports each
+``quantize`` call to Google Analytics through ``openvino_telemetry``; OpenVINO is imported
+through ``perfharness.zoo.runtime``, which keeps that package out of the process, so NNCF uses
+its no-op stub.
 """
 
 from __future__ import annotations
@@ -16,15 +19,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import openvino as ov
-
 from perfharness import zoo
-from perfharness.engine import core
+from perfharness.engine import read_model
 from perfharness.errors import UsageError
 from perfharness.lab.calibration_data import model_inputs
 from perfharness.zoo import layout
-from perfharness.zoo.cache import cache_lock
+from perfharness.zoo.cache import cache_errors, cache_lock
 from perfharness.zoo.manifest import load_manifest
+from perfharness.zoo.runtime import ov
 
 QUANTIZABLE_SETS = ("mediapipe",)  # the omz set ships its own FP16-INT8 variant
 
@@ -51,7 +53,7 @@ def quantize_set(set_name: str, log: Callable[[str], None] = print) -> list[Path
         fp32 = zoo.model_path(set_name, model_name, "FP32")
         samples = inputs[model_name]
         log(f"quantizing {spec.key} on {len(samples)} calibration inputs")
-        model = core().read_model(str(fp32))
+        model = read_model(fp32)
         input_name = model.inputs[0].get_any_name()
         with contextlib.redirect_stdout(sys.stderr):  # NNCF's progress bars; stdout lists the IR paths
             quantized = nncf.quantize(model, nncf.Dataset(samples, lambda tensor, name=input_name: {name: tensor}),
@@ -65,10 +67,11 @@ def quantize_set(set_name: str, log: Callable[[str], None] = print) -> list[Path
 
 def _save(model: ov.Model, xml: Path, **record: object) -> None:
     """Write the IR pair atomically under the cache lock, then its sha256 record."""
-    xml.parent.mkdir(parents=True, exist_ok=True)
-    with cache_lock(), tempfile.TemporaryDirectory(dir=xml.parent, prefix=".quantize-") as tmp:
-        tmp_xml = Path(tmp) / xml.name
-        ov.save_model(model, str(tmp_xml), compress_to_fp16=False)
-        os.replace(tmp_xml.with_suffix(".bin"), xml.with_suffix(".bin"))
-        os.replace(tmp_xml, xml)
-        layout.write_ir_record(xml, **record)
+    with cache_errors():
+        xml.parent.mkdir(parents=True, exist_ok=True)
+        with cache_lock(), tempfile.TemporaryDirectory(dir=xml.parent, prefix=".quantize-") as tmp:
+            tmp_xml = Path(tmp) / xml.name
+            ov.save_model(model, str(tmp_xml), compress_to_fp16=False)
+            os.replace(tmp_xml.with_suffix(".bin"), xml.with_suffix(".bin"))
+            os.replace(tmp_xml, xml)
+            layout.write_ir_record(xml, **record)
