@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -32,6 +33,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL",
                          help="confidence of the interval and the test (default 0.95)")
     compare.set_defaults(handler=run_compare)
+    # argparse takes "-5%" for an option unless it looks like a negative number: let it reach
+    # --threshold, which says what a threshold must be (this parser has no options like "-5")
+    compare._negative_number_matcher = re.compile(r"^-\d*\.?\d+%?$")
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -42,6 +46,8 @@ def run_compare(args: argparse.Namespace) -> int:
     from perfharness.bench.storage import load_run
     from perfharness.atomic import atomic_write_bytes
 
+    if args.markdown is not None and args.markdown.is_dir():
+        raise UsageError(f"--markdown {args.markdown} is a directory; give the name of the file to write")
     gates = load_gates(args.config, args.threshold)
     comparison = compare(load_run(args.baseline), load_run(args.candidate), gates, confidence=args.confidence,
                          normalize=args.normalize, reference=args.reference)

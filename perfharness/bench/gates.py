@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perfharness.bench.storage import read_input_file
 from perfharness.errors import UsageError
 
 if sys.version_info >= (3, 11):
@@ -38,7 +39,7 @@ def parse_percent(text: object) -> float:
         else:
             if 0 < value < math.inf:
                 return value
-    raise ValueError(f"a threshold is a positive percentage such as '5%', got {text!r}")
+    raise ValueError(f"a threshold is a positive percentage such as '5%' (> 0 and finite), got {text!r}")
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,11 @@ def load_gates(config: Path | None, default: float | None) -> Gates:
 
 def _read_table(path: Path) -> object:
     try:
-        with open(path, "rb") as handle:
-            table: object = tomllib.load(handle)
+        table: object = tomllib.loads(read_input_file(path).decode("utf-8"))
     except OSError as error:
         raise UsageError(f"{path}: cannot read ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path}: not a TOML file ({error})") from None
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"{path}: not valid TOML ({error})") from None
     for key in ("tool", "perfharness", "gates"):

@@ -8,7 +8,10 @@ seconds per iteration: always in ``--benchmark-json`` output, in saved runs only
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ import numpy as np
 from perfharness.errors import UsageError
 
 STORAGE = Path(".benchmarks")
+MAX_FILE_BYTES = 512 * 2**20  # a run with raw rounds of every suite is a few MiB; anything this big is not one
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,11 +66,30 @@ def resolve(spec: str, storage: Path = STORAGE) -> Path:
     return max(matches, key=lambda p: p.name)
 
 
+def read_input_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, checked before it is opened: a FIFO
+    or a device (``/dev/zero``) is refused instead of blocking or being read forever (UsageError).
+    A missing file or a directory raises the OSError that opening it would."""
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{path}: not a regular file (FIFOs and devices are refused)")
+    too_big = f"{path}: over the {limit / 2**20:.0f} MiB limit for an input file"
+    if info.st_size > limit:
+        raise UsageError(too_big)
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # grew since the stat
+        raise UsageError(too_big)
+    return data
+
+
 def load_run(spec: str) -> Run:
     """Read a pytest-benchmark file (a path, or a saved run's name or number). UsageError if unusable."""
     path = resolve(spec)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_input_file(path).decode("utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except OSError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from perfharness.bench.cli import register
 from perfharness.bench.compare import MAX_SPREAD, MIN_ROUNDS, compare, decide
 from perfharness.bench.gates import DEFAULT_REFERENCE, Gates, load_gates, parse_percent
 from perfharness.bench.report import format_markdown, format_table
-from perfharness.bench.storage import Run, load_run, parse_run
+from perfharness.bench.storage import Run, load_run, parse_run, read_input_file
 from perfharness.errors import UsageError
 
 MACHINE = {  # the fields of a real pytest-benchmark 5.3 machine_info that the gate reads, and a few more
@@ -457,3 +458,29 @@ def test_python_m_perfharness_compare(files):
     result = subprocess.run([sys.executable, "-m", "perfharness", "compare", str(files["baseline"]),
                              str(files["slower"])], capture_output=True, text=True, check=False)
     assert result.returncode == 1 and "regression" in result.stdout
+
+
+def test_only_regular_files_of_bounded_size_are_read(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer comes
+    with pytest.raises(UsageError, match="fifo: not a regular file"):
+        load_run(str(fifo))
+    with pytest.raises(UsageError, match="/dev/zero: not a regular file"):
+        load_run("/dev/zero")
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * 2048)
+    with pytest.raises(UsageError, match="over the 0 MiB limit"):
+        read_input_file(big, limit=1024)
+    assert read_input_file(big, limit=4096) == b" " * 2048
+
+
+def test_a_binary_config_is_one_usage_error(tmp_path):
+    config = tmp_path / "random.json"
+    config.write_bytes(b"\xff\xfe\x00" + bytes(range(256)))
+    with pytest.raises(UsageError, match="random.json: not a TOML file"):
+        load_gates(config, None)
+
+
+def test_cli_negative_threshold_says_what_a_threshold_is(perfharness, files):
+    status, _, err = perfharness(files["baseline"], files["same"], "--threshold", "-5%")
+    assert status == 2 and err.count("\n") == 1 and "a threshold is a positive percentage" in err and "-5%" in err
