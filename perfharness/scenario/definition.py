@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from perfharness.engine import EngineConfig
+from perfharness.argtypes import MAX_COUNT
+from perfharness.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig
 from perfharness.errors import UsageError
+from perfharness.gaze.mouse import KINDS as MOUSE_KINDS
+from perfharness.zoo.manifest import check_precision, load_manifest
 
 # A check looks at one finished variant ("frames": FrameResults, "moves": (index, x, y), "labels":
 # the sample clip's labels or None) and returns (passed, detail).
@@ -112,11 +116,37 @@ LIMITS = {"frames": (1, False), "duration_s": (0, True), "pacing_fps": (0, True)
           "memory_pressure_mb": (0, False), "threads": (1, False), "streams": (1, False)}
 
 
+# field -> the values it may take; None is allowed where listed
+CHOICES = {"hint": PERFORMANCE_HINTS, "inference_precision": (None, *INFERENCE_PRECISIONS), "mouse": MOUSE_KINDS}
+
+
 def _check(scenario: Scenario) -> None:
+    """UsageError ("scenario NAME: ...") for the first value that cannot run."""
+    def refuse(problem: str) -> NoReturn:
+        raise UsageError(f"scenario {scenario.name}: {problem}")
+
     for name, (lowest, strict) in LIMITS.items():
         value = getattr(scenario, name)
-        if value is not None and (value <= lowest if strict else value < lowest):
-            raise UsageError(f"scenario {scenario.name}: {name}={value} must be {'>' if strict else '>='} {lowest}")
+        if value is None:
+            continue
+        whole = str(SETTABLE[name].type).startswith("int")
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not math.isfinite(value):
+            refuse(f"{name}={value!r} must be {'a whole number' if whole else 'a finite number'}")
+        if value <= lowest if strict else value < lowest:
+            refuse(f"{name}={value} must be {'>' if strict else '>='} {lowest}")
+        if value > MAX_COUNT:
+            refuse(f"{name}={value} must be <= {MAX_COUNT}")
+    for name, allowed in CHOICES.items():
+        if getattr(scenario, name) not in allowed:
+            refuse(f"{name}={getattr(scenario, name)!r} is not one of {', '.join(map(str, allowed))}")
+    for name, example in (("device", "CPU"), ("model_set", "mediapipe"), ("precision", "FP32")):
+        value = getattr(scenario, name)
+        if not isinstance(value, str) or not value.strip():
+            refuse(f"{name}={value!r} must be a name, such as {example}")
+    try:
+        check_precision(scenario.precision, load_manifest().model_set(scenario.model_set))
+    except UsageError as error:
+        refuse(str(error))
 
 
 def variants(scenario: Scenario) -> list[Variant]:

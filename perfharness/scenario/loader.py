@@ -52,6 +52,9 @@ def load(name_or_path: str) -> Scenario:
         spec.loader.exec_module(module)
     except Exception as error:  # a user's script: report it in one line
         raise UsageError(f"scenario script {path} fails to load: {type(error).__name__}: {error}") from None
+    except SystemExit as error:  # KeyboardInterrupt, though, is the user's and propagates
+        raise UsageError(f"scenario script {path} fails to load: it calls sys.exit({error.code!r}) "
+                         "(a scenario script only defines SCENARIO)") from None
     scenario = getattr(module, "SCENARIO", None)
     if not isinstance(scenario, Scenario):
         raise UsageError(f"scenario script {path} defines no SCENARIO = Scenario(...)")

@@ -51,9 +51,23 @@ def test_sweeping_an_unknown_field_is_refused():
     ("pacing_fps", 0.0, "pacing_fps=0.0 must be > 0"),
     ("repeats", 0, "repeats=0 must be >= 1"),
     ("frames", 0, "frames=0 must be >= 1"),
+    ("frames", 2**31, "frames=2147483648 must be <= 2147483647"),
+    ("in_flight", 1.5, "in_flight=1.5 must be a whole number"),
+    ("pacing_fps", float("nan"), "pacing_fps=nan must be a finite number"),
+    ("precision", "FP8", "unknown precision 'FP8'"),
+    ("model_set", "nope", "unknown model set 'nope'"),
+    ("hint", "FAST", "hint='FAST' is not one of LATENCY, THROUGHPUT, CUMULATIVE_THROUGHPUT"),
+    ("inference_precision", "i8", "inference_precision='i8' is not one of None, f32, bf16, f16"),
+    ("mouse", "jiggle", "mouse='jiggle' is not one of real, dry, off"),
+    ("device", "", "device='' must be a name, such as CPU"),
 ])
 def test_out_of_range_values_are_refused_before_running(field, value, message):
     with pytest.raises(UsageError, match=message):
         variants(Scenario(name="s", **{field: value}))
     with pytest.raises(UsageError, match=message):
         variants(Scenario(name="s", sweep={field: [value]}))
+
+
+def test_a_sweep_is_checked_whole_before_any_variant():
+    with pytest.raises(UsageError, match="scenario s: unknown precision 'FP8'"):
+        variants(with_overrides(Scenario(name="s"), ["precision=FP32,FP8"]))
