@@ -1,7 +1,9 @@
 """The ``vtune`` subcommand: run a scenario under Intel VTune Profiler and export its reports.
 
-Exit status: 0 done; 2 bad usage, VTune not found, or an export that failed or wrote nothing
-(one line on stderr, raised as UsageError); 1 the collection itself failed (VTune or the scenario
+Exit status: 0 done (``--dry-run``: the command lines printed, with ``vtune`` in place of its path
+when VTune is not installed); 2 bad usage (an unknown scenario or a bad ``--set``, refused before
+anything is looked up or made), VTune not found, or an export that failed or wrote nothing (one
+line on stderr, raised as UsageError); 1 the collection itself failed (VTune or the scenario
 under it exited non-zero: one line with the last line it wrote on stderr); 130 interrupted (VTune
 was asked to stop and finalize, and the reports were still exported when possible).
 """
@@ -19,6 +21,7 @@ from perfharness.errors import UsageError
 from perfharness.scenario.rundir import create_run_dir, planned_run_dir
 
 EXIT_INTERRUPTED = 130
+PLACEHOLDER = "vtune"  # in --dry-run command lines when VTune is not installed
 
 
 class _ArgsAfterDoubleDash:
@@ -63,11 +66,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_vtune, vtune_args=[])
 
 
-def _scenario_label(name: str) -> str:
-    """The scenario's name for the run directory: a path's file stem, else the name as given."""
-    return Path(name).stem if "/" in name or name.endswith(".py") else name
-
-
 def _scenario_args(args: argparse.Namespace) -> list[str]:
     extra = ["--frames", str(args.frames)] if args.frames is not None else []
     for override in args.overrides:
@@ -75,13 +73,28 @@ def _scenario_args(args: argparse.Namespace) -> list[str]:
     return extra
 
 
-def run_vtune(args: argparse.Namespace) -> int:
-    """Find vtune, collect, export; see the module docstring for the exit status."""
-    from perfharness.report import write_reports
+def _executable(args: argparse.Namespace) -> Path | str:
+    """The vtune to run; for ``--dry-run`` without one found (and no ``--vtune``), ``vtune`` as a
+    placeholder, said in one line on stderr."""
+    try:
+        return vtune.find_vtune(args.vtune)
+    except UsageError as error:
+        if not args.dry_run or args.vtune is not None:
+            raise
+        print(f"perfharness: warning: {error}; the command lines show `vtune` in its place", file=sys.stderr)
+        return PLACEHOLDER
 
-    executable = vtune.find_vtune(args.vtune)
-    label = _scenario_label(args.name)
-    run_dir = planned_run_dir(args.out, label) if args.dry_run else create_run_dir(args.out, label)
+
+def run_vtune(args: argparse.Namespace) -> int:
+    """Check the scenario, find vtune, collect, export; see the module docstring for the exit status."""
+    from perfharness.report import write_reports
+    from perfharness.scenario import loader
+    from perfharness.scenario.definition import variants, with_overrides
+
+    scenario = with_overrides(loader.load(args.name), args.overrides)
+    variants(scenario)  # an unknown scenario or a bad --set: refused before anything is found, made or run
+    executable = _executable(args)
+    run_dir = (planned_run_dir if args.dry_run else create_run_dir)(args.out, scenario.name)
     collect = vtune.collect_command(executable, args.analysis, run_dir, args.name,
                                     scenario_args=_scenario_args(args), vtune_args=args.vtune_args)
     exports = vtune.report_commands(executable, run_dir)

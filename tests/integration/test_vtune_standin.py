@@ -116,11 +116,11 @@ def test_reports_are_exported_and_read_back(standin, tmp_path):
 
 def test_extra_vtune_args_and_scenario_options_are_passed_on(standin, tmp_path):
     out = tmp_path / "reports"
-    assert vtune_main("steady_state", "--analysis", "threading", "--frames", "40", "--set", "fps=15",
+    assert vtune_main("steady_state", "--analysis", "threading", "--frames", "40", "--set", "pacing_fps=15",
                       "--out", str(out), "--", "-knob", "sampling-interval=5", "-data-limit=0") == 0
     collect = records(standin)[0]
     assert collect == vtune.collect_command(STANDIN, "threading", out / RUN_NAME, "steady_state",
-                                            scenario_args=["--frames", "40", "--set", "fps=15"],
+                                            scenario_args=["--frames", "40", "--set", "pacing_fps=15"],
                                             vtune_args=["-knob", "sampling-interval=5", "-data-limit=0"])
 
 
@@ -160,6 +160,33 @@ def test_vtune_not_found_exits_2_with_one_line(standin, tmp_path, capsys, monkey
     assert not (tmp_path / "reports").exists()
 
 
+def test_dry_run_without_vtune_prints_the_lines_with_a_placeholder(standin, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable))
+    monkeypatch.setattr(vtune_cli, "planned_run_dir", lambda out, name: out / f"20260101T000000Z-{name}")
+    out = tmp_path / "reports"
+    assert vtune_main("steady_state", "--dry-run", "--out", str(out)) == 0
+    run_dir = out / RUN_NAME
+    captured = capsys.readouterr()
+    assert [shlex.split(line) for line in captured.out.splitlines()] == [
+        vtune.collect_command("vtune", "hotspots", run_dir, "steady_state"), *vtune.report_commands("vtune", run_dir)]
+    (line,) = captured.err.splitlines()
+    assert line.startswith("perfharness: warning: Intel VTune Profiler not found") and "`vtune` in its place" in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["nosuch"], "no scenario 'nosuch'; known: "),
+    (["nosuch", "--dry-run"], "no scenario 'nosuch'; known: "),
+    (["steady_state", "--set", "precision=FP8"], "scenario steady_state: unknown precision 'FP8'"),
+])
+def test_a_scenario_that_cannot_run_is_refused_before_anything(standin, tmp_path, capsys, argv, message):
+    out = tmp_path / "reports"
+    assert vtune_main(*argv, "--out", str(out)) == EXIT_USAGE
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("perfharness: error: ") and message in line
+    assert records(standin) == [] and not out.exists()
+
+
 def test_bad_explicit_vtune_exits_2(standin, tmp_path, capsys):
     assert vtune_main("steady_state", "--vtune", str(tmp_path / "nowhere"), "--dry-run") == EXIT_USAGE
     assert capsys.readouterr().err == f"perfharness: error: --vtune {tmp_path / 'nowhere'}: no such file or directory\n"
@@ -183,14 +210,14 @@ def test_failing_scenario_fails_the_collection_with_its_own_message(standin, tmp
     monkeypatch.delenv("VTUNE_STANDIN_SKIP_TARGET")
     scenario = "import sys; sys.stderr.write('perfharness: error: unknown scenario nope\\n'); sys.exit(2)"
     monkeypatch.setenv("VTUNE_STANDIN_TARGET", json.dumps([sys.executable, "-c", scenario]))
-    assert vtune_main("nope", "--out", str(tmp_path / "reports")) == 1
+    assert vtune_main("steady_state", "--out", str(tmp_path / "reports")) == 1
     # -return-app-exitcode: VTune returns the scenario's status; VTune wrote more on stderr after the
     # scenario's error, but the last line that reads as an error is the one quoted
     stderr = capsys.readouterr().err
     assert stderr.splitlines()[-2].startswith("vtune: Collection done")
     assert stderr.splitlines()[-1] == ("perfharness: error: vtune collection failed (exit 2): "
                                        f"perfharness: error: unknown scenario nope (run directory "
-                                       f"{tmp_path / 'reports' / '20260101T000000Z-nope'})")
+                                       f"{tmp_path / 'reports' / RUN_NAME})")
 
 
 def test_report_command_failure_exits_2(standin, tmp_path, capsys, monkeypatch):
