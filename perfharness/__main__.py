@@ -1,3 +1,3 @@
-from perfharness.cli import main
+from perfharness.entry import main
 
 raise SystemExit(main())

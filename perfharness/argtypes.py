@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 MAX_COUNT = 2**31 - 1
 MIN_SAMPLING_HZ, MAX_SAMPLING_HZ = 0.01, 1000.0  # one sample per 100 s .. one per millisecond
@@ -30,5 +31,25 @@ def _bounded(convert: Callable[[str], float], kind: str, ok: Callable[[float], b
 positive_int = _bounded(int, "a whole number", lambda v: 1 <= v <= MAX_COUNT, f">= 1 and <= {MAX_COUNT}")
 non_negative_int = _bounded(int, "a whole number", lambda v: 0 <= v <= MAX_COUNT, f">= 0 and <= {MAX_COUNT}")
 positive_float = _bounded(float, "a number", lambda v: 0 < v < math.inf, "> 0 (and finite)")
+non_negative_float = _bounded(float, "a number", lambda v: 0 <= v < math.inf, ">= 0 (and finite)")
 sampling_rate_hz = _bounded(float, "a rate in Hz", lambda v: MIN_SAMPLING_HZ <= v <= MAX_SAMPLING_HZ,
                             f"from {MIN_SAMPLING_HZ:g} to {MAX_SAMPLING_HZ:g} (samples per second)")
+
+
+def output_file(text: str) -> Path:
+    """A file to write: not a directory, in a folder that exists (so a run fails before it starts)."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a file name, got ''")
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"folder {path.parent} does not exist")
+    return path
+
+
+def input_spec(text: str) -> str:
+    """A non-empty input name (a path, cam[:N] or sample)."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a path, cam[:N] or sample, got ''")
+    return text

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
 
-from perfharness.argtypes import non_negative_int, positive_float, positive_int
+from perfharness.argtypes import input_spec, non_negative_float, non_negative_int, output_file, positive_int, sampling_rate_hz
 from perfharness.bench.cli import register as register_compare
 from perfharness.lab.cli import register_models
 from perfharness.scenario.cli import register as register_scenario
 from perfharness.vtune_cli import register as register_vtune
 from perfharness.errors import UsageError
+from perfharness.run import interrupts
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -81,6 +81,7 @@ def _controller(args: argparse.Namespace) -> int:
         trace=args.trace,
         resources=args.resources,
         resources_interval_s=1.0 / args.resources_hz,
+        frames_csv=args.frames_csv,
         itt=not args.no_itt,
         warmup_frames=args.warmup_frames,
     )
@@ -127,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_models(models_commands)
 
     controller = commands.add_parser("controller", help="run the gaze pointer controller (manual tests)")
-    controller.add_argument("--input", default="sample", help="PATH (video or image), cam[:N], or sample (default)")
+    controller.add_argument("--input", type=input_spec, default="sample",
+                            help="PATH (video or image), cam[:N], or sample (default; cycled past its 120 frames)")
     controller.add_argument("--model-set", default="mediapipe", help="mediapipe (default) or omz")
     controller.add_argument("--precision", default="FP32", help="FP32 (default), FP16 or INT8")
     controller.add_argument("--device", default="CPU")
@@ -135,26 +137,27 @@ def build_parser() -> argparse.ArgumentParser:
                             help="real moves the pointer; dry (default) records the moves; off")
     controller.add_argument("--show", default="face,landmarks,iris,pose,gaze",
                             help="overlay layers: face,landmarks,iris,pose,gaze (or all, none)")
-    controller.add_argument("--save", type=Path, help="write the annotated video here (.mp4 or .avi)")
+    controller.add_argument("--save", type=output_file, help="write the annotated video here (.mp4 or .avi)")
     controller.add_argument("--max-frames", type=positive_int)
     controller.add_argument("--no-window", action="store_true", help="never open a window, even with a display")
     controller.add_argument("--calibration", type=Path, help="a calibration file (see `perfharness calibrate`)")
     controller.add_argument("--face-policy", default="largest", choices=["largest", "best"],
                             help="which face to follow when there are several")
-    controller.add_argument("--trace", type=Path, help="write a Chrome trace (Perfetto, chrome://tracing) of every region")
-    controller.add_argument("--resources", type=Path, help="write CPU/memory samples (CSV) taken by a psutil thread")
-    controller.add_argument("--resources-hz", type=positive_float, default=10.0, help="sampling rate (default 10)")
+    controller.add_argument("--trace", type=output_file, help="write a Chrome trace (Perfetto, chrome://tracing) of every region")
+    controller.add_argument("--resources", type=output_file, help="write CPU/memory samples (CSV) taken by a psutil thread")
+    controller.add_argument("--resources-hz", type=sampling_rate_hz, default=10.0, help="sampling rate (default 10)")
+    controller.add_argument("--frames-csv", type=output_file, help="write one row per measured frame (results and region times)")
     controller.add_argument("--no-itt", action="store_true", help="emit no ITT task regions (on by default; free without a collector)")
     controller.add_argument("--warmup-frames", type=non_negative_int, default=0,
                             help="frames left out of the summary, with ITT collection paused until they are done")
     controller.set_defaults(handler=_controller)
 
     calibrate = commands.add_parser("calibrate", help="5- or 9-point gaze calibration (needs a display)")
-    calibrate.add_argument("--out", type=Path, required=True, help="the calibration file to write (JSON)")
+    calibrate.add_argument("--out", type=output_file, required=True, help="the calibration file to write (JSON)")
     calibrate.add_argument("--input", default="cam", help="cam[:N] (default cam), PATH, or sample")
     calibrate.add_argument("--points", type=int, default=9, choices=[5, 9])
     calibrate.add_argument("--samples", type=positive_int, default=15, help="gaze samples per target")
-    calibrate.add_argument("--settle", type=float, default=1.0, help="seconds to look at a target before sampling")
+    calibrate.add_argument("--settle", type=non_negative_float, default=1.0, help="seconds to look at a target before sampling")
     calibrate.add_argument("--model-set", default="mediapipe")
     calibrate.add_argument("--precision", default="FP32")
     calibrate.add_argument("--device", default="CPU")
@@ -166,15 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``perfharness`` console script. SIGTERM ends a run like Ctrl-C does:
-    cleanly, with what was measured written and marked incomplete."""
+    cleanly, with what was measured written and marked incomplete (``perfharness.run.interrupts``)."""
+    interrupts.install()
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
         return args.handler(args)
     except UsageError as error:

@@ -1,28 +1,36 @@
-"""The manual-test controller: source -> pipeline -> pointer -> mouse, with overlays and a summary."""
+"""The manual-test controller: source -> pipeline -> pointer -> mouse, with overlays and a summary.
+
+It runs on the shared frame loop (``perfharness.run``): per-frame data is kept as streaming
+statistics (and rows of ``--frames-csv``), so a run can last an afternoon in constant memory.
+Ctrl-C or SIGTERM at any moment ends it cleanly: whatever was asked for is written (the trace
+marked incomplete); a video needs at least one processed frame, and the summary says when
+there was none.
+"""
 
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 
 from perfharness.engine import EngineConfig
-from perfharness.frame_loop import FrameProcessor
 from perfharness.errors import UsageError
+from perfharness.frame_loop import FrameProcessor
 from perfharness.gaze import overlay
 from perfharness.gaze.mouse import make_mouse, screen_size
-from perfharness.gaze.pipeline import LoadTime, build_pipeline
+from perfharness.gaze.pipeline import GazePipeline, LoadTime, build_pipeline
 from perfharness.gaze.pointer import Calibration, PointerMapper
 from perfharness.gaze.sources import open_source
-from perfharness.instrument import Regions
-from perfharness.instrument.resources import ResourceSampler, ResourceSummary
 from perfharness.instrument import itt
-from perfharness.instrument.capture import TraceCapture
-from perfharness.instrument.itt import IttSink
-from perfharness.latency import format_table, summarise
+from perfharness.instrument.resources import ResourceSummary
+from perfharness.instrument.trace import TraceSummary
+from perfharness.latency import format_table
+from perfharness.run import interrupts
+from perfharness.run.frame_log import FrameLog
+from perfharness.run.instruments import FrameStats, Instruments
+from perfharness.run.loop import FrameLoop, FrameRecord, LoopCounts, LoopPlan
 
 WINDOW = "perfharness controller"
 
@@ -43,30 +51,23 @@ class ControllerOptions:
     trace: Path | None = None
     resources: Path | None = None
     resources_interval_s: float = 0.1
+    frames_csv: Path | None = None
     itt: bool = True
     warmup_frames: int = 0
 
 
 @dataclass
 class ControllerRun:
-    """What a run measured: per-frame results (timings included), moves, load times, wall time."""
+    """What a run measured: statistics of its measured frames, loop counts, load times."""
 
-    frames: list = field(default_factory=list)
-    moves: list[tuple[int, int, int]] = field(default_factory=list)  # (frame index, x, y)
+    stats: FrameStats = field(default_factory=FrameStats)
+    counts: LoopCounts = field(default_factory=LoopCounts)
     load_times: dict[str, LoadTime] = field(default_factory=dict)
-    wall_s: float = 0.0
     interrupted: bool = False
     mouse_stopped: str | None = None  # why the real mouse stopped moving (its fail-safe), if it did
     resources: ResourceSummary | None = None
-    warmup_frames: int = 0  # the first frames, run but left out of the summary (and of ITT collection)
-
-    @property
-    def measured(self) -> list:
-        return self.frames[self.warmup_frames:]
-
-    @property
-    def fps(self) -> float:
-        return len(self.frames) / self.wall_s if self.wall_s > 0 else 0.0
+    trace: TraceSummary | None = None
+    video_frames: int = 0  # frames written to --save
 
 
 class _VideoSink:
@@ -75,11 +76,14 @@ class _VideoSink:
     def __init__(self, path: Path, fps: float) -> None:
         if path.suffix.lower() not in (".mp4", ".avi"):
             raise UsageError(f"--save {path}: use a .mp4 or .avi file name")
+        if path.is_dir():
+            raise UsageError(f"--save {path}: is a directory")
         if not path.parent.is_dir():
             raise UsageError(f"--save {path}: folder {path.parent} does not exist")
         self.path, self.fps = path, fps
         self.partial = path.with_name(f".{path.stem}.partial{path.suffix}")
         self.writer: cv2.VideoWriter | None = None
+        self.frames = 0
 
     def write(self, image) -> None:
         if self.writer is None:
@@ -88,82 +92,108 @@ class _VideoSink:
             if not self.writer.isOpened():
                 raise UsageError(f"--save {self.path}: OpenCV cannot write this video")
         self.writer.write(image)
+        self.frames += 1
 
-    def close(self) -> None:
+    def close(self) -> int:
+        """Finish the file (none when no frame was written); returns the frames written."""
         if self.writer is not None:
             self.writer.release()
+            self.writer = None
             os.replace(self.partial, self.path)
+        return self.frames
 
 
-def _window_available(wanted: bool) -> bool:
-    return wanted and bool(os.environ.get("DISPLAY"))
+class _Session:
+    """One controller run: what it opened, so that ``finish`` can close and write all of it."""
+
+    def __init__(self, options: ControllerOptions) -> None:
+        self.options = options
+        self.run = ControllerRun()
+        self.instruments: Instruments | None = None
+        self.frame_log: FrameLog | None = None
+        self.pipeline: GazePipeline | None = None
+        self.mouse = None
+        self.video: _VideoSink | None = None
+        self.window = False
+        self.face_seen = False
+
+    def measure(self) -> None:
+        o = self.options
+        self.instruments = Instruments(o.itt, o.trace, o.resources, o.resources_interval_s)
+        if self.instruments.itt and o.warmup_frames:
+            itt.pause()  # so `vtune -start-paused` style collection sees steady state only
+        if o.frames_csv:
+            self.frame_log = FrameLog(o.frames_csv)
+        self.run.stats = FrameStats("controller", self.frame_log)
+        self.instruments.start()
+        config = EngineConfig(device=o.device, precision=o.precision.upper())
+        self.pipeline = build_pipeline(o.model_set, config, o.face_policy)
+        self.mouse = make_mouse(o.mouse)
+        width, height = screen_size(o.mouse)
+        calibration = Calibration.load(o.calibration) if o.calibration else Calibration.default(width, height)
+        processor = FrameProcessor(self.pipeline, PointerMapper(calibration), self.mouse)
+        self.window = o.window and bool(os.environ.get("DISPLAY"))
+        with open_source(o.input, max_frames=o.max_frames) as source:
+            self.video = _VideoSink(o.save, source.fps or 30.0) if o.save else None
+            plan = LoopPlan(warmup_frames=o.warmup_frames, resume_itt_after_warmup=bool(self.instruments.itt and o.warmup_frames))
+            loop = FrameLoop([processor], plan, self.instruments.sinks, self._consume)
+            self.run.counts = loop.counts
+            loop.run(frame for _, frame in source)
+        if source.still and not self.face_seen:
+            raise UsageError(f"no face found in {source.name}")
+
+    def _consume(self, record: FrameRecord) -> bool:
+        self.run.stats.add(record)
+        self.face_seen |= record.result.face_found
+        if not (self.video or self.window):
+            return True
+        annotated = overlay.draw(record.image, record.result, self.options.show)
+        if self.video:
+            self.video.write(annotated)
+        if self.window:
+            self.window = _show(annotated)
+            if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
+                return False
+        return True
+
+    def finish(self, complete: bool) -> None:
+        """Close everything and write every output; runs with signals only noted."""
+        o, run = self.options, self.run
+        if self.pipeline:
+            run.load_times = self.pipeline.load_times
+        if self.mouse:
+            self.mouse.close()
+            run.mouse_stopped = getattr(self.mouse, "stopped", None)
+        if self.video:
+            run.video_frames = self.video.close()
+        if self.frame_log:
+            self.frame_log.close()
+        if self.window:
+            cv2.destroyAllWindows()
+        if self.instruments:
+            self.instruments.stop_sampling()
+            if self.instruments.sampler:
+                run.resources = self.instruments.sampler.summary()
+            run.trace = self.instruments.write_trace(
+                complete, {"input": o.input, "model_set": o.model_set, "precision": o.precision})
 
 
 def run_controller(options: ControllerOptions) -> ControllerRun:
     """Run the controller until the input ends, ``max_frames``, 'q'/Esc in the window, or Ctrl-C."""
-    config = EngineConfig(device=options.device, precision=options.precision.upper())
-    pipeline = build_pipeline(options.model_set, config, options.face_policy)
-    mouse = make_mouse(options.mouse)
-    width, height = screen_size(options.mouse)
-    calibration = Calibration.load(options.calibration) if options.calibration else Calibration.default(width, height)
-    processor = FrameProcessor(pipeline, PointerMapper(calibration), mouse)
-    run = ControllerRun()
-    itt_sink = IttSink() if options.itt else None
-    trace = TraceCapture(options.itt) if options.trace else None
-    regions = Regions((trace.sinks if trace else []) + ([itt_sink] if itt_sink else []))
-    run.warmup_frames = options.warmup_frames
-    if itt_sink and options.warmup_frames:
-        itt.pause()  # so `vtune -start-paused` style collection sees steady state only
-    sampler = ResourceSampler(options.resources, options.resources_interval_s) if options.resources else None
-    show_window = _window_available(options.window)
-    sink = None
-    start = time.perf_counter()
-    if sampler:
-        sampler.start()
+    session = _Session(options)
     try:
-        with open_source(options.input, max_frames=options.max_frames) as source:
-            sink = _VideoSink(options.save, source.fps or 30.0) if options.save else None
-            frames = iter(source)
-            while True:
-                with regions.region("source.read"):
-                    item = next(frames, None)
-                if item is None:
-                    break
-                index, frame = item
-                result, target = processor.process(frame, index, regions)
-                if target is not None:
-                    run.moves.append((index, *target))
-                result.timings = regions.take()
-                run.frames.append(result)
-                if itt_sink and options.warmup_frames and len(run.frames) == options.warmup_frames:
-                    itt.resume()
-                if sink or show_window:
-                    annotated = overlay.draw(frame, result, options.show)
-                    if sink:
-                        sink.write(annotated)
-                    if show_window:
-                        show_window = _show(annotated)
-                        if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
-                            break
-        if source.still and not any(result.face_found for result in run.frames):
-            raise UsageError(f"no face found in {source.name}")
+        session.measure()
+        interrupts.finishing()
     except KeyboardInterrupt:
-        run.interrupted = True
-    finally:
-        run.wall_s = time.perf_counter() - start
-        run.load_times = pipeline.load_times
-        if sampler:
-            run.resources = sampler.stop()
-        if trace:
-            trace.write(options.trace, not run.interrupted,
-                        {"input": options.input, "model_set": options.model_set, "precision": options.precision})
-        mouse.close()
-        run.mouse_stopped = getattr(mouse, "stopped", None)
-        if sink:
-            sink.close()
-        if show_window:
-            cv2.destroyAllWindows()
-    return run
+        interrupts.finishing()
+        session.run.interrupted = True
+    except BaseException:
+        interrupts.finishing()
+        session.finish(complete=False)
+        raise
+    session.run.interrupted |= interrupts.received() is not None
+    session.finish(complete=not session.run.interrupted)
+    return session.run
 
 
 def _show(image) -> bool:
@@ -177,14 +207,13 @@ def _show(image) -> bool:
 
 def report(run: ControllerRun, options: ControllerOptions) -> str:
     """The end-of-run text: per-region latency table, FPS, detection rate, moves, load times."""
-    measured = run.measured
-    detected = sum(1 for result in measured if result.face_found)
-    warmup = f" (+{run.warmup_frames} warm-up)" if run.warmup_frames else ""
+    stats, counts = run.stats, run.counts
+    warmup = f" (+{counts.warmup} warm-up)" if counts.warmup else ""
     lines = [
-        format_table(summarise(result.timings for result in measured)),
+        format_table(stats.regions.summary()),
         "",
-        f"frames: {len(measured)}{warmup}  fps: {run.fps:.1f}  faces found: {detected}/{len(measured)}  "
-        f"pointer moves ({options.mouse}): {len(run.moves)}",
+        f"frames: {stats.frames}{warmup}  fps: {counts.fps:.1f}  faces found: {stats.faces}/{stats.frames}  "
+        f"pointer moves ({options.mouse}): {stats.moves}",
         "model load (ms): "
         + ", ".join(f"{name} read {t.read_s * 1e3:.1f} compile {t.compile_s * 1e3:.1f}"
                     + (f" first inference {t.first_infer_s * 1e3:.1f}" if t.first_infer_s is not None else "")
@@ -193,16 +222,20 @@ def report(run: ControllerRun, options: ControllerOptions) -> str:
     if run.resources:
         r = run.resources
         energy = r.package_energy_j if isinstance(r.package_energy_j, str) else f"{r.package_energy_j:.2f} J"
+        growth = ("n/a (run too short)" if r.rss_growth_bytes_per_min is None
+                  else f"{r.rss_growth_bytes_per_min / 2**20:+.2f} MiB/min")
         lines.append(
             f"resources: cpu mean {r.cpu_percent_mean:.0f}% max {r.cpu_percent_max:.0f}% (100% = one core), "
-            f"peak rss {r.rss_peak_bytes / 2**20:.0f} MiB, rss growth {r.rss_growth_bytes_per_min / 2**20:+.1f} MiB/min, "
-            f"package energy {energy}"
+            f"peak rss {r.rss_peak_bytes / 2**20:.0f} MiB, rss growth {growth}, package energy {energy}"
         )
     if run.mouse_stopped:
         lines.append(f"the pointer stopped following the gaze: {run.mouse_stopped}")
     if run.interrupted:
         lines.append("interrupted: the numbers above cover the frames processed before Ctrl-C")
-    for label, path in (("annotated video", options.save), ("trace", options.trace), ("resources", options.resources)):
+    if options.save:
+        lines.append(f"annotated video: {options.save}" if run.video_frames
+                     else f"annotated video: none written to {options.save} (no frame was processed)")
+    for label, path in (("trace", options.trace), ("resources", options.resources), ("frames", options.frames_csv)):
         if path:
             lines.append(f"{label}: {path}")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 from perfharness.instrument.resources import COLUMNS
+from perfharness.run.frame_log import COLUMNS as FRAME_COLUMNS
 
 STAGES = ("face_detection.preprocess", "face_detection.infer", "face_detection.postprocess",
           "face_landmarks.infer", "iris_landmarks.infer", "head_pose.postprocess", "gaze.postprocess",
@@ -28,7 +29,6 @@ def _variant(index: int) -> dict:
     regions = {"source.read": _summary(0.001), "frame": _summary(0.0123456 * scale)}
     regions["frame"]["p90"] = 0.0150001 * scale
     regions.update({name: _summary(0.001 * (k + 1) * scale / 5) for k, name in enumerate(STAGES)})
-    t = [start + 0.5 + i / 30 for i in range(FRAMES)]
     return {
         "label": LABELS[index], "params": {"precision": LABELS[index][10:14]}, "repeat": 0,
         "frames": FRAMES, "warmup_frames": 5, "wall_s": 2.0, "fps": 30.0 / scale, "dropped_frames": index * 3,
@@ -37,10 +37,20 @@ def _variant(index: int) -> dict:
         "resources": {"samples": 20, "duration_s": 2.0, "cpu_percent_mean": 97.5, "cpu_percent_max": 180.0,
                       "rss_peak_bytes": 300 * 1024 * 1024, "rss_growth_bytes_per_min": 1024 * 1024,
                       "package_energy_j": "unavailable" if index else 12.5},
-        "t_start": start, "t_end": start + 2.6,
-        "per_frame": {"t": t, "frame_s": [0.0123456 * scale * (1 + 0.2 * math.sin(i / 5)) for i in range(FRAMES)],
-                      "face_found": [i % 20 != 0 for i in range(FRAMES)]},
+        "name": LABELS[index], "t_start": start, "t_end": start + 2.6, "stopped": "frames",
     }
+
+
+def _frame_rows(index: int) -> list[list[str]]:
+    """frames.csv rows of a variant: its frame latency wobbles around its mean."""
+    scale, start = 1.0 + index, T0 + index * 3.0
+    rows = []
+    for i in range(FRAMES):
+        timings = {"source.read": 0.001, "frame": 0.0123456 * scale * (1 + 0.2 * math.sin(i / 5))}
+        row = {"variant": LABELS[index], "index": i, "t": f"{start + 0.5 + i / 30:.6f}", "face_found": int(i % 20 != 0),
+               "face_count": int(i % 20 != 0), **{name: f"{value:.9g}" for name, value in timings.items()}}
+        rows.append([row.get(column, "") for column in FRAME_COLUMNS])
+    return rows
 
 
 def make_run(run_dir: Path, complete: bool = True) -> Path:
@@ -59,6 +69,10 @@ def make_run(run_dir: Path, complete: bool = True) -> Path:
                           {"name": "fps >= 25", "passed": False, "detail": "15.0 fps"}]}
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     (run_dir / "metrics.json").write_text(json.dumps(metrics))
+    with open(run_dir / "frames.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(FRAME_COLUMNS)
+        writer.writerows(_frame_rows(0) + _frame_rows(1))
     with open(run_dir / "resources.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)

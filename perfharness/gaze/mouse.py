@@ -1,6 +1,6 @@
 """Mouse backends: where pointer positions go. Each has ``move(x, y)`` and ``close()``.
 
-``dry`` records the intended moves (the default everywhere, the manual controller included: only
+``dry`` records the intended moves (their count and the last one) (the default everywhere, the manual controller included: only
 an explicit ``--mouse real`` moves the pointer),
 ``off`` drops them, ``real`` moves the system pointer with pyautogui.
 """
@@ -35,13 +35,16 @@ class Mouse(Protocol):
 
 
 class DryMouse:
-    """Records every intended move in ``moves``."""
+    """Records the intended moves: how many, and the last (constant memory for runs of any length;
+    a run's per-frame pointer positions go to its frames.csv)."""
 
     def __init__(self) -> None:
-        self.moves: list[tuple[int, int]] = []
+        self.count = 0
+        self.last: tuple[int, int] | None = None
 
     def move(self, x: int, y: int) -> None:
-        self.moves.append((int(x), int(y)))
+        self.count += 1
+        self.last = (int(x), int(y))
 
     def close(self) -> None:
         pass

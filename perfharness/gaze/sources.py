@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -13,7 +15,9 @@ import cv2
 import numpy as np
 
 from perfharness import zoo
+from perfharness.atomic import atomic_open
 from perfharness.errors import SourceError, UsageError
+from perfharness.gaze import synthetic
 from perfharness.gaze.result import Box
 from perfharness.gaze.synthetic import ClipLabel, generate_clip, plan_clip
 
@@ -75,13 +79,70 @@ def open_source(spec: str, *, max_frames: int | None = None) -> FrameSource:
 
 
 def _open_sample(max_frames: int | None) -> FrameSource:
-    path = zoo.media_file()
+    """The sample clip, cycled when more than its frames are asked for. It is rendered once into
+    the cache, then read back a frame at a time (a copy, not a render); where the cache cannot
+    be written, frames are rendered as they are read."""
+    still_path = zoo.media_file()
+    labels = {label.index: label for label in plan_clip(SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE)}
+    rendered = _rendered_sample(still_path)
+    count = max_frames or SAMPLE_FRAMES
+    if rendered is not None:
+        clip = _RawClip(rendered, SAMPLE_SIZE)
+        frames: Iterable[np.ndarray] = (clip.frame(i % SAMPLE_FRAMES) for i in range(count))
+        return FrameSource("sample", frames, size=SAMPLE_SIZE, fps=SAMPLE_FPS, labels=labels, release=clip.close)
+    frames = itertools.islice(_render_cycled(_read_still(still_path)), count)
+    return FrameSource("sample", frames, size=SAMPLE_SIZE, fps=SAMPLE_FPS, labels=labels)
+
+
+def _read_still(path: Path) -> np.ndarray:
     still = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if still is None:
         raise SourceError(f"cannot decode the sample image {path}")
-    labels = {label.index: label for label in plan_clip(SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE)}
-    frames = (clip_frame.image for clip_frame in generate_clip(still, SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE))
-    return FrameSource("sample", frames, size=SAMPLE_SIZE, fps=SAMPLE_FPS, max_frames=max_frames, labels=labels)
+    return still
+
+
+def _render_cycled(still: np.ndarray) -> Iterator[np.ndarray]:
+    while True:
+        for clip_frame in generate_clip(still, SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE):
+            yield clip_frame.image
+
+
+def _rendered_sample(still_path: Path) -> Path | None:
+    """The raw BGR frames of the sample clip in the cache, rendering them first if needed; None
+    when the cache cannot be written. The file name hashes the still and the clip's generator,
+    so a changed generator renders anew."""
+    digest = hashlib.sha256(Path(synthetic.__file__).read_bytes())
+    digest.update(zoo.cache.sha256_file(still_path).encode())
+    digest.update(repr((SAMPLE_FACE_BOX, SAMPLE_FRAMES, SAMPLE_SIZE)).encode())
+    path = zoo.layout.rendered_media_path(f"sample-{digest.hexdigest()[:16]}.bgr")
+    if path.exists():
+        return path
+    still = _read_still(still_path)
+    try:
+        with atomic_open(path) as handle:
+            for clip_frame in generate_clip(still, SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE):
+                handle.write(np.ascontiguousarray(clip_frame.image).data)
+    except OSError:
+        return None
+    return path
+
+
+class _RawClip:
+    """Frames of equal size stored back to back as raw BGR bytes, read one at a time."""
+
+    def __init__(self, path: Path, size: tuple[int, int]) -> None:
+        self.shape = (size[1], size[0], 3)
+        self.frame_bytes = size[0] * size[1] * 3
+        self._fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+
+    def frame(self, index: int) -> np.ndarray:
+        image = np.empty(self.shape, np.uint8)
+        if os.preadv(self._fd, [image], index * self.frame_bytes) != self.frame_bytes:
+            raise SourceError("the rendered sample clip in the cache is truncated; delete it to render it again")
+        return image
+
+    def close(self) -> None:
+        os.close(self._fd)
 
 
 def _open_camera(spec: str, max_frames: int | None) -> FrameSource:
@@ -94,10 +155,18 @@ def _open_camera(spec: str, max_frames: int | None) -> FrameSource:
 
 
 def _open_path(path: Path, max_frames: int | None) -> FrameSource:
+    shown = str(path).encode("utf-8", "backslashreplace").decode()
     if not path.exists():
-        raise SourceError(f"no such file: {path}")
+        raise SourceError(f"no such file: {shown}")
     if path.is_dir():
-        raise SourceError(f"{path} is a directory, not a video or image file")
+        raise SourceError(f"{shown} is a directory, not a video or image file")
+    mode = path.stat().st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):  # reading one would wait for a writer
+        raise SourceError(f"{shown} is a {'fifo' if stat.S_ISFIFO(mode) else 'socket'}, not a video or image file")
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # OpenCV takes UTF-8 names only (and crashes on others)
+        raise SourceError(f"{shown}: the file name is not valid UTF-8, which OpenCV cannot open; rename it") from None
     if path.suffix.lower() in IMAGE_SUFFIXES or cv2.haveImageReader(str(path)):
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:

@@ -1,12 +1,13 @@
-"""Build the project's ITT collector (``collector/itt_collector.c``) with the system C compiler.
+"""Build the project's ITT collector (``collector/itt_collector.c``) and attach it to a process.
 
 The ITT static part inside ittapi (and inside OpenVINO and TBB) loads the library named by
-``INTEL_LIBITTNOTIFY64`` and calls its ``__itt_api_init``; the collector then writes one line per
-ITT event to the file named by ``PERFHARNESS_ITT_LOG`` (see the C source for the format).
+``INTEL_LIBITTNOTIFY64`` and calls its ``__itt_api_init``; the collector then records every ITT
+event in the log named by ``PERFHARNESS_ITT_LOG`` (format: ``itt_log``, described in the C source).
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import shutil
@@ -23,6 +24,11 @@ LIB_ENV = "INTEL_LIBITTNOTIFY64"
 LOG_ENV = "PERFHARNESS_ITT_LOG"
 START_PAUSED_ENV = "PERFHARNESS_ITT_START_PAUSED"
 MAX_FOREIGN_ENV = "PERFHARNESS_ITT_MAX_FOREIGN"
+DROP_DOMAINS_ENV = "PERFHARNESS_ITT_DROP_DOMAINS"
+# TBB's scheduler, oneDNN's primitives and the per-op "details" twin of "exec" multiply the events
+# by ~4 for little insight: the collector disables these domains, so they cost their callers
+# nothing; our regions, ov::phases and per-layer ov::op::cpu::exec stay.
+DROPPED_DOMAINS = ("tbb", "dnnl::", "ov::op::cpu::details", "OpenCVTrace")
 COMPILERS = ("cc", "gcc", "clang")
 
 
@@ -79,6 +85,7 @@ class CollectorEnv:
     log: Path
     start_paused: bool = False
     max_foreign: int | None = None  # at most this many tasks of other libraries' domains
+    dropped_domains: tuple[str, ...] = DROPPED_DOMAINS  # name prefixes of domains never recorded
 
     def apply(self, env: dict[str, str]) -> dict[str, str]:
         """A copy of ``env`` with the collector attached."""
@@ -93,33 +100,8 @@ class CollectorEnv:
             env[MAX_FOREIGN_ENV] = str(self.max_foreign)
         else:
             env.pop(MAX_FOREIGN_ENV, None)
+        env[DROP_DOMAINS_ENV] = ",".join(self.dropped_domains)
         return env
-
-
-@dataclass(frozen=True)
-class Event:
-    """One line of the collector's log."""
-
-    kind: str
-    name: str
-    tid: int
-    ts_ns: int
-    domain: str
-
-
-def read_log(path: Path) -> list[Event]:
-    """Parse a collector log; an incomplete last line (process killed mid-write) is ignored."""
-    events = []
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
-    for line in text.splitlines(keepends=True):
-        if not line.endswith("\n"):
-            break
-        fields = line.rstrip("\n").split("\t")
-        if len(fields) != 5:
-            continue
-        kind, name, tid, ts, domain = fields
-        events.append(Event(kind, name, int(tid), int(ts), domain))
-    return events
 
 
 def attach_to_this_process(build_dir: Path, log: Path, max_foreign: int | None = None) -> str | None:
@@ -133,3 +115,9 @@ def attach_to_this_process(build_dir: Path, log: Path, max_foreign: int | None =
         return str(error)
     os.environ.update(CollectorEnv(library, log, max_foreign=max_foreign).apply({}))
     return None
+
+
+def set_recording(library: Path, enabled: bool) -> None:
+    """Switch every ITT domain of an attached collector off (ITT then costs what it costs with
+    no collector) or back on; call it between frames, with no region open."""
+    ctypes.CDLL(str(library)).perfharness_itt_set_enabled(int(enabled))

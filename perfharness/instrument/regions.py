@@ -46,3 +46,10 @@ class Regions:
 
 
 NULL_REGIONS = Regions()
+
+
+STAGES = ("face_detection", "face_landmarks", "iris_landmarks", "head_pose", "gaze")
+PHASES = ("preprocess", "infer", "postprocess")
+# The region names of the contract shared with ITT, the trace and frames.csv, in frame order.
+REGION_NAMES = ("source.read", "frame", *(f"{stage}.{phase}" for stage in STAGES for phase in PHASES),
+                "pointer.map", "pointer.move")

@@ -1,14 +1,20 @@
 """A psutil sampler thread: process and system CPU, memory, threads, context switches, I/O.
 
 Rows go to a CSV as they are taken (flushed each time, so an interrupted run still leaves a
-readable file). Timestamps are ``time.perf_counter()`` seconds, the clock of the regions, so
-samples line up with them. Package energy comes from RAPL (``/sys/class/powercap``) where the
-kernel exposes it; elsewhere the column stays empty and the summary says "unavailable".
+readable file) and nothing is kept in memory: summaries are read back from the CSV. Timestamps are
+``time.perf_counter()`` seconds, the clock of the regions, so samples line up with them. Package
+energy comes from RAPL (``/sys/class/powercap``) where the kernel exposes it; elsewhere the
+column stays empty and the summary says "unavailable".
+
+RSS growth is a least-squares slope fitted after the first minute of a window (start-up
+allocations are not a leak), and only when at least another minute of samples follows; shorter
+windows report it as None ("n/a: run too short").
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import os
 import threading
 import time
@@ -22,6 +28,8 @@ COLUMNS = (
     "t", "process_cpu_percent", "process_cpu_percent_per_core", "rss_bytes", "uss_bytes", "threads",
     "ctx_voluntary", "ctx_involuntary", "read_bytes", "write_bytes", "package_energy_uj", "system_cpu_percent",
 )
+GROWTH_SKIP_S = 60.0  # the first minute of a window is left out of the RSS growth fit
+GROWTH_MIN_SPAN_S = 60.0  # and the fit needs at least this much after it
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class ResourceSummary:
     cpu_percent_mean: float
     cpu_percent_max: float
     rss_peak_bytes: int
-    rss_growth_bytes_per_min: float
+    rss_growth_bytes_per_min: float | None  # None: window too short (see the module docstring)
     package_energy_j: float | str  # "unavailable" where RAPL is not exposed
 
     def as_dict(self) -> dict:
@@ -57,8 +65,8 @@ class ResourceSampler:
         self._cores = psutil.cpu_count() or 1
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ResourceSampler", daemon=True)
-        self._rows: list[tuple[float, float, int]] = []  # (t, process cpu %, rss) for the summary
-        self._energy: list[int | None] = []  # one reading per row
+        self.samples = 0  # rows written so far
+        self._handle = None
 
     def __enter__(self) -> ResourceSampler:
         self.start()
@@ -68,6 +76,9 @@ class ResourceSampler:
         self.stop()
 
     def start(self) -> None:
+        """Open the CSV (here, so that an unwritable path fails in the caller) and start sampling."""
+        self.csv_path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = open(self.csv_path, "w", newline="")
         # psutil's first cpu_percent() call only sets the reference point and returns 0.0
         self._process.cpu_percent(None)
         psutil.cpu_percent(None, percpu=True)
@@ -78,17 +89,23 @@ class ResourceSampler:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+        if self._handle is not None and not self._handle.closed:  # its thread never started
+            self._handle.close()
         return self.summary()
 
+    def summary(self, start: float | None = None, end: float | None = None) -> ResourceSummary:
+        """``summarise_resources`` of this sampler's CSV."""
+        return summarise_resources(self.csv_path, start, end)
+
     def _run(self) -> None:
-        self.csv_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.csv_path, "w", newline="") as handle:
+        with self._handle as handle:
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
             handle.flush()
             while not self._stop.wait(self.interval_s):
                 writer.writerow(self._sample())
                 handle.flush()
+                self.samples += 1
 
     def _sample(self) -> list:
         t = time.perf_counter()
@@ -100,32 +117,67 @@ class ResourceSampler:
             io = self._process.io_counters()
         system = psutil.cpu_percent(None, percpu=True)
         energy = _energy_uj()
-        self._rows.append((t, cpu, memory.rss))
-        self._energy.append(energy)
         return [
             f"{t:.6f}", cpu, round(cpu / self._cores, 2), memory.rss, memory.uss, threads,
             switches.voluntary, switches.involuntary, io.read_bytes, io.write_bytes,
             "" if energy is None else energy, ";".join(f"{value:.1f}" for value in system),
         ]
 
-    def summary(self, start: float | None = None, end: float | None = None) -> ResourceSummary:
-        """Summary of the samples taken between ``start`` and ``end`` (perf_counter seconds; default all)."""
-        low = float("-inf") if start is None else start
-        high = float("inf") if end is None else end
-        window = [(i, row) for i, row in enumerate(self._rows) if low <= row[0] <= high]
-        if not window:
-            return ResourceSummary(0, 0.0, 0.0, 0.0, 0, 0.0, "unavailable")
-        times = [row[0] for _, row in window]
-        cpus = [row[1] for _, row in window]
-        rss = [row[2] for _, row in window]
-        duration = times[-1] - times[0]
-        growth = 0.0
-        if len(times) > 1 and duration > 0:
-            mean_t, mean_r = sum(times) / len(times), sum(rss) / len(rss)
-            slope = sum((t - mean_t) * (r - mean_r) for t, r in zip(times, rss)) / sum((t - mean_t) ** 2 for t in times)
-            growth = slope * 60
-        energy: float | str = "unavailable"
-        readings = [self._energy[i] for i, _ in window if self._energy[i] is not None]
-        if len(readings) > 1 and readings[-1] >= readings[0]:
-            energy = (readings[-1] - readings[0]) / 1e6
-        return ResourceSummary(len(window), duration, sum(cpus) / len(cpus), max(cpus), max(rss), growth, energy)
+
+def read_samples(path: Path, start: float | None = None, end: float | None = None):
+    """(t, process cpu %, rss bytes, energy uj or None) of each complete row of a resources CSV
+    between ``start`` and ``end`` (perf_counter seconds; default all), streamed."""
+    low = -math.inf if start is None else start
+    high = math.inf if end is None else end
+    if not Path(path).exists():
+        return
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            try:
+                t, cpu, rss = float(row["t"]), float(row["process_cpu_percent"]), int(row["rss_bytes"])
+                energy = int(row["package_energy_uj"]) if row["package_energy_uj"] else None
+                if row["system_cpu_percent"] is None:
+                    continue  # a row cut short
+            except (KeyError, TypeError, ValueError):
+                continue
+            if low <= t <= high:
+                yield t, cpu, rss, energy
+
+
+def rss_growth(path: Path, start: float, end: float) -> float | None:
+    """RSS growth in bytes per minute between ``start`` and ``end``: the least-squares slope over
+    the samples after ``start + GROWTH_SKIP_S``; None when they span less than GROWTH_MIN_SPAN_S."""
+    n = sum_t = sum_r = sum_tt = sum_tr = 0.0
+    first = last = None
+    for t, _, rss, _ in read_samples(path, start + GROWTH_SKIP_S, end):
+        first = t if first is None else first
+        last = t
+        n, sum_t, sum_r, sum_tt, sum_tr = n + 1, sum_t + t, sum_r + rss, sum_tt + t * t, sum_tr + t * rss
+    if first is None or last - first < GROWTH_MIN_SPAN_S:
+        return None
+    spread = n * sum_tt - sum_t * sum_t
+    return (n * sum_tr - sum_t * sum_r) / spread * 60 if spread > 0 else None
+
+
+def summarise_resources(path: Path, start: float | None = None, end: float | None = None) -> ResourceSummary:
+    """Summary of the samples of a resources CSV taken between ``start`` and ``end`` (default all)."""
+    samples = cpu_sum = 0.0
+    cpu_max, rss_max = 0.0, 0
+    first_t = last_t = None
+    first_energy = last_energy = None
+    for t, cpu, rss, energy in read_samples(path, start, end):
+        samples += 1
+        cpu_sum += cpu
+        cpu_max, rss_max = max(cpu_max, cpu), max(rss_max, rss)
+        first_t = t if first_t is None else first_t
+        last_t = t
+        if energy is not None:
+            first_energy = energy if first_energy is None else first_energy
+            last_energy = energy
+    if first_t is None:
+        return ResourceSummary(0, 0.0, 0.0, 0.0, 0, None, "unavailable")
+    energy_j: float | str = "unavailable"
+    if first_energy is not None and last_energy is not None and last_energy > first_energy:
+        energy_j = (last_energy - first_energy) / 1e6
+    growth = rss_growth(path, first_t if start is None else start, last_t if end is None else end)
+    return ResourceSummary(int(samples), last_t - first_t, cpu_sum / samples, cpu_max, rss_max, growth, energy_j)

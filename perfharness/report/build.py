@@ -14,6 +14,7 @@ from perfharness.report.content import compose
 from perfharness.report.html import render_html
 from perfharness.report.markdown import PLOTS_DIR, plot_path, render_markdown
 from perfharness.report.plots import render_plots
+from perfharness.run.frame_log import read_frames
 
 VTUNE_FILES = (SUMMARY_CSV, HOTSPOTS_BY_TASK_CSV)
 OUTPUTS = ("report.html", "report.md", PLOTS_DIR)
@@ -39,17 +40,38 @@ def read_resources(path: Path) -> dict[str, list[float]]:
     return columns
 
 
-def write_reports(run_dir: Path, read_csv: ReadCsv = read_vtune_csv) -> tuple[Path, Path]:
+def frame_series(path: Path, variants: list[dict[str, Any]], points: int = 20_000) -> dict[str, tuple[list[float], list[float]]]:
+    """Per variant name: (seconds since its start, frame latency in seconds) from frames.csv,
+    every k-th frame so that no variant has more than ``points`` (a long run stays plottable)."""
+    strides = {v.get("name", v["label"]): max(1, -(-v["frames"] // points)) for v in variants}
+    starts = {v.get("name", v["label"]): v["t_start"] for v in variants}
+    series: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in strides}
+    seen: dict[str, int] = dict.fromkeys(strides, 0)
+    for row in read_frames(path):
+        if row.variant not in series or "frame" not in row.timings:
+            continue
+        seen[row.variant] += 1
+        if (seen[row.variant] - 1) % strides[row.variant] == 0:
+            series[row.variant][0].append(row.t - starts[row.variant])
+            series[row.variant][1].append(row.timings["frame"])
+    return {name: values for name, values in series.items() if values[0]}
+
+
+def write_reports(run_dir: Path, read_csv: ReadCsv = read_vtune_csv,
+                  manifest: dict[str, Any] | None = None) -> tuple[Path, Path]:
     """Write the plots, ``report.md`` and ``report.html`` for ``run_dir``; returns (html, md) paths.
 
-    A run without ``metrics.json`` or marked incomplete gets an "INCOMPLETE: interrupted" banner.
+    ``manifest`` is manifest.json's content when the caller has it (the runner writes the file
+    after the report). A run without ``metrics.json`` or marked incomplete gets an
+    "INCOMPLETE: interrupted" banner.
     """
     run_dir = Path(run_dir)
-    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest = manifest or json.loads((run_dir / "manifest.json").read_text())
     metrics = _load_json(run_dir / "metrics.json", {"complete": False, "variants": [], "checks": []})
     vtune = {name: read_csv(run_dir / name) for name in VTUNE_FILES if (run_dir / name).exists()}
     files = sorted(p.name for p in run_dir.iterdir() if not p.name.startswith(".") and p.name not in OUTPUTS)
-    plots = render_plots(metrics.get("variants", []), read_resources(run_dir / "resources.csv"))
+    variants = metrics.get("variants", [])
+    plots = render_plots(variants, read_resources(run_dir / "resources.csv"), frame_series(run_dir / "frames.csv", variants))
     report = compose(manifest, metrics, plots, vtune, files)
     for plot in plots.values():
         atomic_write_bytes(run_dir / plot_path(plot), plot.png)

@@ -74,6 +74,7 @@ def compose(
         Section("Variants", [_variants(variants, names), *_pick(plots, "sweep_comparison")]),
         Section("Latency", _pick(plots, "latency_over_time", "stage_breakdown")),
         Section("Where the time goes", [*_regions(variants, names), *_vtune(vtune, "vtune-hotspots-by-task.csv")]),
+        Section("Trace", _trace(metrics.get("trace"))),
         Section("Model load", [_models(variants, names)]),
         Section("Resources", [_resources(variants, names), *_pick(plots, "cpu_timeline", "rss_timeline")]),
         Section("VTune summary", _vtune(vtune, "vtune-summary.csv")),
@@ -95,6 +96,7 @@ def _overview(manifest: Mapping[str, Any], files: Sequence[str], incomplete: boo
         ("status", BANNER if incomplete else "complete"),
         ("scenario", manifest.get("scenario", "?")),
         ("started (UTC)", manifest.get("started_utc", "?")),
+        ("stopped", manifest.get("stopped", "?")),
         ("git revision", manifest.get("git_revision") or "unknown"),
         ("CPU", cpu.get("model", "?")),
         ("cores (logical / usable)", f"{cpu.get('logical_cores', '?')} / {cpu.get('usable_cores', '?')}"),
@@ -102,6 +104,7 @@ def _overview(manifest: Mapping[str, Any], files: Sequence[str], incomplete: boo
         ("OS", manifest.get("os", "?")),
         *((f"version: {name}", version) for name, version in manifest.get("versions", {}).items()),
         ("files", ", ".join(files)),
+        *((f"output: {name}", status) for name, status in manifest.get("outputs", {}).items()),
     ]
     items: list[str | Table | Plot] = [manifest["description"]] if manifest.get("description") else []
     items.append(Table(("", ""), [(key, str(value)) for key, value in facts], numeric=False))
@@ -149,10 +152,30 @@ def _resources(variants: Sequence[Mapping[str, Any]], names: Sequence[str]) -> T
         if not r:
             continue
         energy = r.get("package_energy_j", "unavailable")
+        growth = r.get("rss_growth_bytes_per_min")
         rows.append((name, str(r["samples"]), f"{r['duration_s']:.1f}", f"{r['cpu_percent_mean']:.1f}",
-                     f"{r['cpu_percent_max']:.1f}", mib(r["rss_peak_bytes"]), f"{r['rss_growth_bytes_per_min'] / MIB:.2f}",
+                     f"{r['cpu_percent_max']:.1f}", mib(r["rss_peak_bytes"]),
+                     "n/a (run too short)" if growth is None else f"{growth / MIB:.2f}",
                      energy if isinstance(energy, str) else f"{energy:.1f}"))
-    return Table(headers, rows, caption="CPU %: 100 = one core")
+    return Table(headers, rows, caption="CPU %: 100 = one core. RSS growth: least-squares slope after the "
+                                        "variant's first minute, when at least another minute follows")
+
+
+def _trace(trace: Mapping[str, Any] | None) -> list[str | Table | Plot]:
+    if not trace:
+        return []
+    frames, foreign = trace["frames"], trace["frames_with_foreign_tasks"]
+    if not trace["foreign_tasks"]:
+        tasks = "no tasks of OpenVINO or other libraries (this OpenVINO emits none, or the trace holds our regions only)"
+    elif trace.get("foreign_task_limit") is not None:
+        tasks = (f"OpenVINO's own tasks (per layer) on the first {foreign} of {frames} frames: the collector keeps "
+                 f"at most {trace['foreign_task_limit']:,} of them, so that a long run stays a trace one can open")
+    else:
+        tasks = f"OpenVINO's own tasks (per layer) on all {frames} frames"
+    text = f"trace.json holds {trace['events']:,} events: our regions on all {frames} frames, and {tasks}."
+    if trace.get("log_full"):
+        text += f" The collector stopped recording before the end: {trace['log_full']}."
+    return [text]
 
 
 def _vtune(vtune: Mapping[str, list[dict[str, str]]], name: str) -> list[Table]:

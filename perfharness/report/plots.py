@@ -22,17 +22,26 @@ WIDTH = 10.0  # inches, at 100 dpi
 DPI = 100
 
 
-def render_plots(variants: Sequence[Mapping[str, Any]], resources: Mapping[str, Sequence[float]]) -> dict[str, Plot]:
+def render_plots(variants: Sequence[Mapping[str, Any]], resources: Mapping[str, Sequence[float]],
+                 frames: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None) -> dict[str, Plot]:
     """Every plot the data allows, by name: sweep_comparison, latency_over_time, stage_breakdown,
-    cpu_timeline, rss_timeline."""
+    cpu_timeline, rss_timeline. ``frames`` maps a variant's name to (seconds since its start,
+    frame latency in seconds), from frames.csv."""
     plots = [
         sweep_comparison(variants),
-        latency_over_time(variants),
+        latency_over_time(variants, frames or {}),
         stage_breakdown(variants),
         cpu_timeline(resources, variants),
         rss_timeline(resources, variants),
     ]
     return {plot.name: plot for plot in plots if plot is not None}
+
+
+def per_frame(variant: Mapping[str, Any], region: str) -> float:
+    """Seconds spent in ``region`` per frame of ``variant`` (0 for frames it did not run on)."""
+    stats = variant.get("regions", {}).get(region, {})
+    frames = variant.get("frames") or 0
+    return stats.get("mean", 0.0) * stats.get("count", 0) / frames if frames else 0.0
 
 
 def is_stage_region(name: str) -> bool:
@@ -59,17 +68,17 @@ def sweep_comparison(variants: Sequence[Mapping[str, Any]]) -> Plot | None:
     return _plot(fig, "sweep_comparison", "Sweep comparison: FPS and frame latency per variant")
 
 
-def latency_over_time(variants: Sequence[Mapping[str, Any]]) -> Plot | None:
+def latency_over_time(variants: Sequence[Mapping[str, Any]],
+                      frames: Mapping[str, tuple[Sequence[float], Sequence[float]]]) -> Plot | None:
     """Each frame's latency against time since its variant started."""
-    series = [(name, v) for name, v in zip(variant_names(variants), variants) if v.get("per_frame", {}).get("t")]
+    series = [(name, frames[v.get("name", v["label"])]) for name, v in zip(variant_names(variants), variants)
+              if v.get("name", v["label"]) in frames]
     if not series:
         return None
     fig = _figure(4.0)
     axes = fig.subplots()
-    for (name, v), colour in zip(series, _colours(len(series))):
-        frames = v["per_frame"]
-        t = [moment - v["t_start"] for moment in frames["t"]]
-        axes.plot(t, [s * 1e3 for s in frames["frame_s"]], lw=0.8, color=colour, label=name)
+    for (name, (t, latency)), colour in zip(series, _colours(len(series))):
+        axes.plot(t, [s * 1e3 for s in latency], lw=0.8, color=colour, label=name)
     axes.set(xlabel="time since variant start (s)", ylabel="frame latency (ms)", ylim=(0, None))
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small", loc="upper right")
@@ -77,7 +86,8 @@ def latency_over_time(variants: Sequence[Mapping[str, Any]]) -> Plot | None:
 
 
 def stage_breakdown(variants: Sequence[Mapping[str, Any]]) -> Plot | None:
-    """Stacked mean time per stage region, per variant, with the mean frame time marked."""
+    """Stacked time per frame of each stage region (its total over the variant's frames, so
+    regions that run on some frames only add up to the frame mean), with the mean frame marked."""
     regions = list(dict.fromkeys(r for v in variants for r in v.get("regions", {}) if is_stage_region(r)))
     if not regions:
         return None
@@ -88,7 +98,7 @@ def stage_breakdown(variants: Sequence[Mapping[str, Any]]) -> Plot | None:
     left = [0.0] * len(names)
     colours = _colours(len(regions), "tab20")
     for region, colour in zip(regions, colours):
-        widths = [v.get("regions", {}).get(region, {}).get("mean", 0.0) * 1e3 for v in variants]
+        widths = [per_frame(v, region) * 1e3 for v in variants]
         axes.barh(rows, widths, left=left, color=colour, label=region)
         left = [a + b for a, b in zip(left, widths)]
     frame = [v.get("regions", {}).get("frame", {}).get("mean") for v in variants]

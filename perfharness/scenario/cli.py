@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
 from perfharness.argtypes import positive_int
+from perfharness.errors import UsageError
+from perfharness.run import interrupts
 
 EXIT_CHECK_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -23,33 +26,34 @@ def _list(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from perfharness.scenario import loader
     from perfharness.scenario.definition import variants, with_overrides
-    from perfharness.scenario.rundir import create_run_dir
     from perfharness.scenario.runner import RunOptions, run_scenario
 
     scenario = with_overrides(loader.load(args.scenario), args.set)
+    if args.frames is not None:  # recorded as what ran: frames, no duration
+        sweep = {key: values for key, values in scenario.sweep.items() if key not in ("frames", "duration_s")}
+        scenario = dataclasses.replace(scenario, frames=args.frames, duration_s=None, sweep=sweep)
     variants(scenario)  # refuse bad values before anything is created
-    run_dir = args.run_dir or create_run_dir(args.out, scenario.name)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not args.no_trace and not args.no_itt:
-        from perfharness.instrument.capture import attach_collector
-
-        attach_collector(run_dir / "trace.json")  # before OpenVINO's first ITT call
-    print(f"run directory: {run_dir}", file=sys.stderr)
+    for option, folder in (("--out", args.out), ("--run-dir", args.run_dir)):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            raise UsageError(f"{option} {folder}: is not a directory")
     metrics = run_scenario(scenario, RunOptions(
-        run_dir=run_dir, frames=args.frames, trace=not args.no_trace, resources=not args.no_resources,
+        out=args.out, run_dir=args.run_dir, trace=not args.no_trace, resources=not args.no_resources,
         itt=not args.no_itt, itt_pause_until_warmup=args.itt_pause_until_warmup, progress=not args.no_progress,
-    ))
+    ), announce=lambda run_dir: print(f"run directory: {run_dir}", file=sys.stderr, flush=True))
     for variant in metrics["variants"]:
         frame = variant["regions"].get("frame", {})
-        print(f"{variant['label']:<40} {variant['frames']:>6} frames {variant['fps']:7.1f} fps  "
+        print(f"{variant['name']:<40} {variant['frames']:>6} frames {variant['fps']:7.1f} fps  "
               f"frame p50 {frame.get('p50', 0) * 1e3:6.2f} ms p90 {frame.get('p90', 0) * 1e3:6.2f} ms  "
               f"dropped {variant['dropped_frames']}")
     failed = [check for check in metrics["checks"] if not check["passed"]]
     for check in metrics["checks"]:
         print(f"check {'PASS' if check['passed'] else 'FAIL'}: {check['name']}: {check['detail']}")
-    print(f"report: {run_dir / 'report.html'}")
-    if not metrics["complete"]:
-        print("interrupted: the run directory holds what was measured, marked incomplete", file=sys.stderr)
+    run_dir = metrics["run_dir"]
+    print(f"report: {Path(run_dir) / 'report.html'}")
+    if not metrics["complete"] or interrupts.received() is not None:
+        print("interrupted: the run directory holds what was measured, marked incomplete"
+              if not metrics["complete"] else "interrupted after every frame was measured: the run is complete",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_CHECK_FAILED if failed else 0
 

@@ -14,11 +14,12 @@ from perfharness.argtypes import MAX_COUNT
 from perfharness.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig
 from perfharness.errors import UsageError
 from perfharness.gaze.mouse import KINDS as MOUSE_KINDS
+from perfharness.scenario.view import VariantView
 from perfharness.zoo.manifest import check_precision, load_manifest
 
-# A check looks at one finished variant ("frames": FrameResults, "moves": (index, x, y), "labels":
-# the sample clip's labels or None) and returns (passed, detail).
-Check = Callable[[dict[str, Any]], tuple[bool, str]]
+# A check looks at one finished variant (its metrics, its frames streamed from frames.csv, its
+# resource samples, the sample clip's labels: see VariantView) and returns (passed, detail).
+Check = Callable[[VariantView], tuple[bool, str]]
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-def _burn(memory_mb: int, stop) -> None:
+def _burn(memory_mb: int, stop, parent: int) -> None:
     held = bytearray(memory_mb * 2**20)
     for offset in range(0, len(held), 4096):  # touch every page so the memory is really resident
         held[offset] = 1
     value = 0
-    while not stop.is_set():
+    while not stop.is_set() and os.getppid() == parent:  # a worker never outlives its run
         for i in range(10_000):
             value = (value + i * i) % 1_000_003
 
@@ -25,7 +26,8 @@ def background_load(workers: int, memory_mb: int = 0) -> Iterator[list[int]]:
         return
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
-    processes = [context.Process(target=_burn, args=(memory_mb, stop), daemon=True) for _ in range(workers)]
+    processes = [context.Process(target=_burn, args=(memory_mb, stop, os.getpid()), daemon=True)
+                 for _ in range(workers)]
     for process in processes:
         process.start()
     try:

@@ -11,6 +11,7 @@ from typing import Any
 import perfharness
 from perfharness import sysinfo
 from perfharness.atomic import atomic_write_text
+from perfharness.errors import UsageError
 
 
 def planned_run_dir(out_root: Path, scenario_name: str) -> Path:
@@ -28,7 +29,18 @@ def create_run_dir(out_root: Path, scenario_name: str) -> Path:
             return path
         except FileExistsError:
             continue
-    raise FileExistsError(f"cannot create a run directory under {out_root}")
+        except OSError as error:
+            raise UsageError(f"cannot create a run directory under {out_root}: {error.strerror}") from None
+    raise UsageError(f"cannot create a run directory under {out_root}: 100 runs started this second")
+
+
+def ensure_run_dir(path: Path) -> Path:
+    """``path`` as a run directory (``--run-dir``), created when missing."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot use {path} as a run directory: {error.strerror}") from None
+    return Path(path)
 
 
 def git_revision() -> str | None:

@@ -2,18 +2,19 @@
 
 ITT regions, resource sampling and the trace are on by default. Warm-up frames run first and are
 left out of the numbers; with ``itt_pause_until_warmup`` ITT collection is paused while models
-load and warm up, so ``vtune -start-paused`` profiles steady state only. Ctrl-C or SIGTERM
-(KeyboardInterrupt) ends the run cleanly: everything measured so far is written, marked incomplete.
+load and warm up, so ``vtune -start-paused`` profiles steady state only.
+
+Per-frame data never accumulates in memory: each measured frame updates streaming statistics
+and appends a row to ``frames.csv``, which checks read back. An interrupt (Ctrl-C, SIGTERM) at
+any moment after the run directory exists, or an error, still writes every file, marked
+incomplete; the manifest names each output and whether it was written.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +22,27 @@ from perfharness.frame_loop import FrameProcessor
 from perfharness.gaze.mouse import make_mouse, screen_size
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.pointer import Calibration, PointerMapper
-from perfharness.instrument import Regions, itt
-from perfharness.instrument.resources import ResourceSampler
-from perfharness.instrument.capture import TraceCapture
-from perfharness.latency import summarise
+from perfharness.instrument import itt
+from perfharness.instrument.resources import summarise_resources
+from perfharness.run import interrupts
+from perfharness.run.frame_log import FrameLog
+from perfharness.run.instruments import FrameStats, Instruments
+from perfharness.run.loop import FrameLoop, LoopCounts, LoopPlan
 from perfharness.scenario.definition import Scenario, Variant, variants
 from perfharness.scenario.feed import FrameFeed
 from perfharness.scenario.load import background_load
 from perfharness.scenario.progress import Progress
-from perfharness.scenario.rundir import manifest, write_json
+from perfharness.scenario.rundir import create_run_dir, ensure_run_dir, manifest, write_json
+from perfharness.scenario.view import VariantView
 from perfharness.zoo.cache import cache_root
+
+OUTPUTS = ("metrics.json", "frames.csv", "resources.csv", "trace.json", "report.html", "report.md")
 
 
 @dataclass
 class RunOptions:
-    run_dir: Path
-    frames: int | None = None  # overrides the scenario's frames (and drops its duration)
+    out: Path = Path("reports")  # where a new run directory is created
+    run_dir: Path | None = None  # use this one instead (created if missing)
     trace: bool = True
     resources: bool = True
     itt: bool = True
@@ -45,201 +51,179 @@ class RunOptions:
     resources_interval_s: float = 0.1
 
 
-@dataclass
-class _Frame:
-    t: float
-    result: Any
-    target: tuple[int, int] | None
-    timings: dict[str, float]
-
-
-@dataclass
-class _VariantRun:
-    frames: list[_Frame] = field(default_factory=list)
-    dropped: int = 0
-    t_start: float = 0.0
-    t_end: float = 0.0
-    models: dict[str, dict[str, float | None]] = field(default_factory=dict)
-
-
 class ScenarioRunner:
     """Runs the variants of one scenario and writes the run directory as it goes."""
 
     def __init__(self, scenario: Scenario, options: RunOptions) -> None:
         self.scenario, self.options = scenario, options
-        self.run_dir = Path(options.run_dir)
-        self.trace = TraceCapture(options.itt) if options.trace else None
-        self.itt = itt.IttSink() if options.itt else None
-        self.sinks = (self.trace.sinks if self.trace else []) + ([self.itt] if self.itt else [])
+        self.run_dir: Path | None = None
+        self.instruments: Instruments | None = None
+        self.frame_log: FrameLog | None = None
         self.progress = Progress(options.progress)
+        self.started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         self.results: list[dict[str, Any]] = []
         self.checks: list[dict[str, Any]] = []
+        self.trace_summary: dict[str, Any] | None = None
+        self.outputs = {name: "pending: written when the run ends" for name in OUTPUTS}
+        self.outputs["frames.csv"] = "being written: a row per measured frame"
+        if options.resources:
+            self.outputs["resources.csv"] = "being written: a row per sample"
+        else:
+            self.outputs["resources.csv"] = "absent: resource sampling off (--no-resources)"
+        if options.trace:
+            self.outputs["trace.json"] = "pending: written when the run ends; its events are in .trace.json.*.log until then"
+        else:
+            self.outputs["trace.json"] = "absent: no trace asked for (--no-trace)"
 
-    def run(self) -> dict[str, Any]:
-        """Run everything; returns metrics.json's content (also written, with the other files)."""
-        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        config = self.scenario.resolved()
-        write_json(self.run_dir / "manifest.json", manifest(config, self.scenario.description, False, started))
-        feed = FrameFeed(self.scenario.input)
-        sampler = ResourceSampler(self.run_dir / "resources.csv", self.options.resources_interval_s) if self.options.resources else None
-        complete = False
-        if sampler:
-            sampler.start()
+    def run(self, announce=None) -> dict[str, Any]:
+        """Run everything; returns metrics.json's content (also written, with the other files).
+        ``announce(run_dir)`` is called once the run directory exists."""
+        stopped = "completed"
         try:
-            for variant in variants(self.scenario):
-                self._run_variant(variant, feed, sampler)
-            complete = True
+            with interrupts.deferred():  # a directory is created whole, with its manifest, or not at all
+                self.run_dir = (ensure_run_dir(self.options.run_dir) if self.options.run_dir
+                                else create_run_dir(self.options.out, self.scenario.name))
+                write_json(self.run_dir / "manifest.json", self._manifest(complete=False, stopped="running"))
+            if announce:
+                announce(self.run_dir)
+            self._measure()
+            interrupts.finishing()
         except KeyboardInterrupt:
-            pass
-        finally:
-            if sampler:
-                sampler.stop()
-                for result in self.results:
-                    result["resources"] = sampler.summary(result["t_start"], result["t_end"]).as_dict()
-            metrics = {"complete": complete, "scenario": self.scenario.name, "variants": self.results, "checks": self.checks}
-            write_json(self.run_dir / "metrics.json", metrics)
-            if self.trace:
-                self.trace.write(self.run_dir / "trace.json", complete, {"scenario": self.scenario.name})
-            write_json(self.run_dir / "manifest.json", manifest(config, self.scenario.description, complete, started))
-            from perfharness.report import write_reports
+            interrupts.finishing()
+            if self.run_dir is None:
+                raise
+            stopped = "interrupted"
+        except BaseException as error:
+            interrupts.finishing()
+            if self.run_dir is not None:
+                self._finish(complete=False, stopped=f"failed: {error}")
+            raise
+        return self._finish(complete=stopped != "interrupted", stopped=stopped)
 
-            write_reports(self.run_dir)
-        return metrics
+    def _measure(self) -> None:
+        run_dir, options = self.run_dir, self.options
+        trace = run_dir / "trace.json" if options.trace else None
+        if trace and options.itt:
+            from perfharness.instrument.capture import attach_collector
 
-    def _run_variant(self, variant: Variant, feed: FrameFeed, sampler: ResourceSampler | None) -> None:
+            attach_collector(trace)  # before OpenVINO's first ITT call
+        self.instruments = Instruments(options.itt, trace, run_dir / "resources.csv" if options.resources else None,
+                                       options.resources_interval_s)
+        self.frame_log = FrameLog(run_dir / "frames.csv")
+        feed = FrameFeed(self.scenario.input)
+        self.instruments.start()
+        for variant in variants(self.scenario):
+            self._run_variant(variant, feed)
+
+    def _run_variant(self, variant: Variant, feed: FrameFeed) -> None:
         scenario = variant.scenario
-        run = _VariantRun()
-        label = variant.label + (f" #{variant.repeat + 1}" if self.scenario.repeats > 1 else "")
+        name = variant.label + (f" #{variant.repeat + 1}" if self.scenario.repeats > 1 else "")
+        stats = FrameStats(name, self.frame_log)
+        loop_counts, models = LoopCounts(), {}
+        pause_itt = bool(self.instruments.itt and self.options.itt_pause_until_warmup)
         try:
             with background_load(scenario.background_workers, scenario.memory_pressure_mb):
-                if self.itt and self.options.itt_pause_until_warmup:
+                if pause_itt:
                     itt.pause()
                 pipeline = build_pipeline(scenario.model_set, scenario.engine_config(cache_root() / "ov-model-cache"))
                 mouse = make_mouse(scenario.mouse)
-                mapper = PointerMapper(Calibration.default(*screen_size(scenario.mouse)))
-                lock = threading.Lock()
-                processors = [FrameProcessor(pipeline if k == 0 else pipeline.clone(), mapper, mouse, lock)
-                              for k in range(scenario.in_flight)]
                 try:
-                    self._frames(scenario, processors, feed, run, label)
+                    mapper = PointerMapper(Calibration.default(*screen_size(scenario.mouse)))
+                    lock = threading.Lock()
+                    processors = [FrameProcessor(pipeline if k == 0 else pipeline.clone(), mapper, mouse, lock)
+                                  for k in range(scenario.in_flight)]
+                    loop = FrameLoop(processors, self._plan(scenario, feed, pause_itt), self.instruments.sinks,
+                                     lambda record: stats.add(record) or True,
+                                     lambda done, fps: self.progress.update(name, done, scenario.frames, fps))
+                    loop_counts = loop.counts
+                    loop.run(iter(feed))
                 finally:
                     mouse.close()
-                    run.models = {name: {"read_s": t.read_s, "compile_s": t.compile_s, "first_inference_s": t.first_infer_s}
-                                  for name, t in pipeline.load_times.items()}
+                    models = {model: {"read_s": t.read_s, "compile_s": t.compile_s, "first_inference_s": t.first_infer_s}
+                              for model, t in pipeline.load_times.items()}
         finally:
-            if run.t_end == 0.0:
-                run.t_end = time.perf_counter()
-            self._record(variant, run, feed)
+            if loop_counts.t_end == 0.0:
+                loop_counts.t_start = loop_counts.t_end = time.perf_counter()
+            self._record(variant, name, stats, loop_counts, models, feed)
 
-    def _frames(self, scenario: Scenario, processors: list[FrameProcessor], feed: FrameFeed, run: _VariantRun,
-                label: str) -> None:
-        """Warm up, then feed frames (paced or flat out) until the frame count or duration is reached."""
-        wanted = self.options.frames or scenario.frames
-        duration = None if self.options.frames else scenario.duration_s
-        if wanted is None and duration is None:
-            wanted = len(feed.labels) if feed.labels else 1  # one pass of the sample, or one frame of an image
-        regions = [Regions(self.sinks) for _ in processors]
-        frames = iter(feed)
-        period = 1.0 / scenario.pacing_fps if scenario.pacing_fps else None
-        for index in range(scenario.warmup_frames):
-            processors[0].process(next(frames), index, regions[0])
-            regions[0].take()
-        if self.itt and self.options.itt_pause_until_warmup:
-            itt.resume()
-        pool = ThreadPoolExecutor(len(processors)) if len(processors) > 1 else None
-        pending: deque[tuple[Future, dict[str, float]]] = deque()
-        local = threading.local()
-        counter = iter(range(len(processors)))
+    @staticmethod
+    def _plan(scenario: Scenario, feed: FrameFeed, resume_itt: bool) -> LoopPlan:
+        frames, duration = scenario.frames, None if scenario.frames else scenario.duration_s
+        if frames is None and duration is None:
+            frames = len(feed.labels) if feed.labels else 1  # one pass of the sample, or one frame of an image
+        return LoopPlan(frames=frames, duration_s=duration, warmup_frames=scenario.warmup_frames,
+                        pacing_fps=scenario.pacing_fps, in_flight=scenario.in_flight, resume_itt_after_warmup=resume_itt)
 
-        def work(frame, index: int) -> _Frame:
-            if not hasattr(local, "slot"):
-                local.slot = next(counter)
-            start = time.perf_counter()
-            result, target = processors[local.slot].process(frame, index, regions[local.slot])
-            return _Frame(start, result, target, regions[local.slot].take())
-
-        reader = Regions(self.sinks)  # source.read happens on this thread
-        run.t_start = time.perf_counter()
-        fed = 0
-        try:
-            while (wanted is None or fed + run.dropped < wanted) and (
-                    duration is None or time.perf_counter() - run.t_start < duration):
-                with reader.region("source.read"):
-                    frame = next(frames, None)
-                if frame is None:
-                    break
-                index = scenario.warmup_frames + fed + run.dropped
-                if period is not None:
-                    due = run.t_start + (fed + run.dropped) * period
-                    late = time.perf_counter() - due
-                    if late > period:
-                        run.dropped += 1
-                        reader.take()
-                        continue
-                    if late < 0:
-                        time.sleep(-late)
-                read = reader.take()
-                if pool is None:
-                    run.frames.append(_with_read(work(frame, index), read))
-                else:
-                    pending.append((pool.submit(work, frame, index), read))
-                    if len(pending) >= len(processors):
-                        future, read = pending.popleft()
-                        run.frames.append(_with_read(future.result(), read))
-                fed += 1
-                self.progress.update(label, fed, wanted, fed / max(time.perf_counter() - run.t_start, 1e-9))
-            while pending:
-                future, read = pending.popleft()
-                run.frames.append(_with_read(future.result(), read))
-        finally:
-            run.t_end = time.perf_counter()
-            if pool:
-                pool.shutdown(wait=True, cancel_futures=True)
-
-    def _record(self, variant: Variant, run: _VariantRun, feed: FrameFeed) -> None:
-        wall = max(run.t_end - run.t_start, 1e-9)
-        results = [frame.result for frame in run.frames]
-        found = sum(1 for result in results if result.face_found)
+    def _record(self, variant: Variant, name: str, stats: FrameStats, counts: LoopCounts,
+                models: dict[str, Any], feed: FrameFeed) -> None:
         entry = {
             "label": variant.label,
+            "name": name,
             "params": variant.params,
             "repeat": variant.repeat,
-            "frames": len(run.frames),
-            "warmup_frames": variant.scenario.warmup_frames,
-            "wall_s": wall,
-            "fps": len(run.frames) / wall,
-            "dropped_frames": run.dropped,
-            "detection_rate": found / len(results) if results else 0.0,
-            "regions": summarise(frame.timings for frame in run.frames),
-            "models": run.models,
-            "t_start": run.t_start,
-            "t_end": run.t_end,
-            "per_frame": {
-                "t": [frame.t for frame in run.frames],
-                "frame_s": [frame.timings.get("frame", 0.0) for frame in run.frames],
-                "face_found": [result.face_found for result in results],
-            },
+            "frames": stats.frames,
+            "warmup_frames": counts.warmup,
+            "wall_s": counts.wall_s,
+            "fps": counts.fps,
+            "dropped_frames": counts.dropped,
+            "stopped": counts.stopped,
+            "detection_rate": stats.detection_rate,
+            "regions": stats.regions.summary(),
+            "models": models,
+            "t_start": counts.t_start,
+            "t_end": counts.t_end,
         }
         self.results.append(entry)
-        self.progress.finish(variant.label, len(run.frames), entry["fps"], run.dropped)
-        view = {
-            "variant": entry,
-            "frames": results,
-            "moves": [(frame.result.frame_index, *frame.target) for frame in run.frames if frame.target],
-            "labels": {frame.result.frame_index: feed.label(frame.result.frame_index) for frame in run.frames}
-            if feed.labels else None,
-        }
+        self.progress.finish(name, stats.frames, counts.fps, counts.dropped)
+        resources = self.run_dir / "resources.csv" if self.options.resources else None
+        view = VariantView(entry, self.run_dir / "frames.csv", resources, feed.labels)
         for check in variant.scenario.checks:
             passed, detail = check(view)
-            self.checks.append({"name": f"{check.__name__} [{variant.label}]", "passed": bool(passed), "detail": detail})
+            self.checks.append({"name": f"{check.__name__} [{name}]", "passed": bool(passed), "detail": detail})
+        write_json(self.run_dir / "metrics.json", self._metrics(complete=False))  # what a killed run keeps
+
+    def _metrics(self, complete: bool) -> dict[str, Any]:
+        return {"complete": complete, "scenario": self.scenario.name, "run_dir": str(self.run_dir),
+                "variants": self.results, "checks": self.checks, "trace": self.trace_summary}
+
+    def _manifest(self, complete: bool, stopped: str) -> dict[str, Any]:
+        data = manifest(self.scenario.resolved(), self.scenario.description, complete, self.started)
+        data.update(stopped=stopped, outputs=dict(self.outputs))
+        return data
+
+    def _finish(self, complete: bool, stopped: str) -> dict[str, Any]:
+        """Write every output (signals are only noted by now); the manifest last, so that a run
+        killed on the way still says incomplete."""
+        from perfharness.report import write_reports
+
+        if self.frame_log:
+            self.frame_log.close()
+            self.outputs["frames.csv"] = "written"
+        else:
+            self.outputs["frames.csv"] = "absent: the run stopped before its first frame"
+        if self.instruments:
+            self.instruments.stop_sampling()
+            if self.instruments.sampler:
+                self.outputs["resources.csv"] = "written"
+                for result in self.results:
+                    result["resources"] = summarise_resources(self.run_dir / "resources.csv", result["t_start"],
+                                                              result["t_end"]).as_dict()
+        elif self.options.resources:
+            self.outputs["resources.csv"] = "absent: the run stopped before sampling started"
+        if self.instruments and self.instruments.trace:
+            self.trace_summary = self.instruments.write_trace(complete, {"scenario": self.scenario.name}).as_dict()
+            self.outputs["trace.json"] = "written"
+        elif self.options.trace:
+            self.outputs["trace.json"] = "absent: the run stopped before tracing started"
+        metrics = self._metrics(complete)
+        write_json(self.run_dir / "metrics.json", metrics)
+        self.outputs["metrics.json"] = self.outputs["report.html"] = self.outputs["report.md"] = "written"
+        final = self._manifest(complete, stopped)
+        write_reports(self.run_dir, manifest=final)
+        write_json(self.run_dir / "manifest.json", final)
+        return metrics
 
 
-def _with_read(frame: _Frame, read: dict[str, float]) -> _Frame:
-    frame.timings = {**read, **frame.timings}
-    return frame
-
-
-def run_scenario(scenario: Scenario, options: RunOptions) -> dict[str, Any]:
-    """Run ``scenario`` into ``options.run_dir``; see the module docstring."""
-    os.makedirs(options.run_dir, exist_ok=True)
-    return ScenarioRunner(scenario, options).run()
+def run_scenario(scenario: Scenario, options: RunOptions, announce=None) -> dict[str, Any]:
+    """Run ``scenario`` into a run directory; see the module docstring."""
+    return ScenarioRunner(scenario, options).run(announce)

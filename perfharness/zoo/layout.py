@@ -5,6 +5,7 @@
     <cache>/downloads/<wheel>                          pinned archives as fetched
     <cache>/source/<set>/<model><ext>                  extracted, verified source models
     <cache>/media/<name><ext>                          sample media
+    <cache>/media/rendered/<name>                      media rendered from them (the sample clip)
     <cache>/ir/ov-<openvino version>/<set>/<PREC>/<model>.xml|.bin|.record.json
     <cache>/omz/intel/<omz name>/<omz precision>/<omz name>.xml|.bin   (omz_downloader output)
     <cache>/collector/libperfharness_itt-<source hash>.so      the ITT collector, built on demand
@@ -39,6 +40,10 @@ def source_path(spec: ModelSpec) -> Path:
 
 def media_path(media: MediaSpec) -> Path:
     return cache_root() / "media" / (media.name + PurePosixPath(media.member).suffix)
+
+
+def rendered_media_path(name: str) -> Path:
+    return cache_root() / "media" / "rendered" / name
 
 
 def ir_path(spec: ModelSpec, precision: str) -> Path:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import cv2
 import pytest
 from bench_support import engine_config
+
+from perfharness.instrument.collector import LIB_ENV, attach_to_this_process, set_recording
+from perfharness.zoo.layout import collector_dir
 
 from perfharness import sysinfo
 from perfharness.gaze.pipeline import build_pipeline
@@ -23,3 +30,30 @@ def bench_pipelines() -> dict[str, object]:
     """The mediapipe chain per precision, compiled with the pinned benchmark configuration."""
     cv2.setNumThreads(1)  # part of the pinned configuration: one core in use, see bench_support
     return {precision: build_pipeline("mediapipe", engine_config(precision)) for precision in ("FP32", "FP16")}
+
+
+_COLLECTOR: dict[str, object] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """When benchmarks run, attach the project's ITT collector to this process before its first
+    ITT call, with every domain off (ITT then costs what it costs with no collector), so that
+    one benchmark can switch it on and off between rounds and measure what it costs."""
+    if config.getoption("benchmark_skip", False):
+        return
+    log = Path(tempfile.mkdtemp(prefix="perfharness-bench-itt-")) / "itt.log"
+    reason = attach_to_this_process(collector_dir(), log)
+    if reason is None:
+        library = Path(os.environ[LIB_ENV])
+        set_recording(library, False)
+        _COLLECTOR.update(library=library, log=log)
+    else:
+        _COLLECTOR["reason"] = reason
+
+
+@pytest.fixture(scope="session")
+def collector() -> dict[str, object]:
+    """{"library": the attached collector, "log": its log}, or the test is skipped with why not."""
+    if "library" not in _COLLECTOR:
+        pytest.skip(f"the ITT collector is not attached: {_COLLECTOR.get('reason', 'benchmarks are skipped')}")
+    return _COLLECTOR

@@ -2,16 +2,21 @@
 
 Names are stable (set on the fixture, so they do not depend on test function names): ``model[<set>/<model>-<precision>]``,
 ``stage[<set>/<stage>.<phase>]``, ``pipeline[<set>-<precision>]``,
-``instrumentation[<variant>]``, ``reference[openvino-conv]``; groups are per model or suite.
+``instrumentation[<variant>]`` (``instrumentation[collector-recording]`` with the collector's overhead in
+extra_info), ``reference[openvino-conv]``; groups are per model or suite.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pytest
 from bench_support import engine_config, measure, model_extra_info, reference_model, with_slowdown
 
 from perfharness.instrument import Regions
+from perfharness.instrument.collector import set_recording
+from perfharness.instrument.itt_log import read_log
 from perfharness.instrument.itt import IttSink
 from perfharness.instrument.trace import TraceRecorder
 
@@ -77,17 +82,18 @@ def test_pipeline(benchmark, bench_pipelines, astronaut, precision):
 
 
 INSTRUMENTATION = {
-    "regions-timing-only": lambda: Regions(),
-    "regions-itt": lambda: Regions([IttSink()]),
-    "regions-trace": lambda: Regions([TraceRecorder()]),
+    "regions-timing-only": lambda log: Regions(),
+    "regions-itt": lambda log: Regions([IttSink()]),
+    "regions-trace": lambda log: Regions([TraceRecorder(log)]),
 }
 
 
 @pytest.mark.parametrize("variant", INSTRUMENTATION)
-def test_instrumentation(benchmark, bench_pipelines, astronaut, variant):
-    """A whole FP32 frame with each instrumentation variant, to read the overhead side by side."""
+def test_instrumentation(benchmark, bench_pipelines, astronaut, variant, tmp_path):
+    """A whole FP32 frame with each instrumentation variant, to read the overhead side by side
+    (``regions-trace``: the Python-side recorder, used when the collector is not attached)."""
     chain = bench_pipelines["FP32"]
-    regions = INSTRUMENTATION[variant]()
+    regions = INSTRUMENTATION[variant](tmp_path / "regions.log")
     benchmark.group = "instrumentation"
     benchmark.name = f"instrumentation[{variant}]"
 
@@ -97,6 +103,53 @@ def test_instrumentation(benchmark, bench_pipelines, astronaut, variant):
         regions.take()
 
     measure(benchmark, frame)
+
+
+COLLECTOR_ROUNDS = 300
+
+
+def test_collector_overhead(benchmark, bench_pipelines, astronaut, collector):
+    """A whole FP32 frame with the ITT collector recording our regions and OpenVINO's own tasks
+    (what a scenario run's trace does), interleaved round by round with the same frame with
+    every ITT domain switched off (what ITT costs with no collector attached). The benchmark's
+    rounds are the recording frames; ``extra_info`` has both medians and their ratio, the
+    overhead docs/instrumentation.md quotes."""
+    chain = bench_pipelines["FP32"]
+    regions = Regions([IttSink()])
+    library, log = collector["library"], collector["log"]
+    off: list[float] = []
+
+    def frame() -> None:
+        with regions.region("frame"):
+            chain.process(astronaut, 0, regions)
+        regions.take()
+
+    def off_frame_then_record() -> None:  # pedantic's untimed setup, before each timed round
+        set_recording(library, False)
+        start = time.perf_counter()
+        frame()
+        off.append(time.perf_counter() - start)
+        set_recording(library, True)
+
+    benchmark.group = "instrumentation-collector"
+    benchmark.name = "instrumentation[collector-recording]"
+    cpu, wall = time.process_time(), time.perf_counter()
+    try:
+        benchmark.pedantic(frame, setup=off_frame_then_record, rounds=COLLECTOR_ROUNDS, warmup_rounds=10)
+    finally:
+        set_recording(library, False)
+    benchmark.extra_info["cpu_share"] = (time.process_time() - cpu) / (time.perf_counter() - wall)
+    on = np.asarray(benchmark.stats.stats.data)
+    paired_off = np.asarray(off[-len(on):])  # the setups of the timed rounds (warm-up rounds have one too)
+    events = [e for e in read_log(log) if e.kind == "begin"]
+    frames = sum(1 for e in events if e.domain == "perfharness" and e.name == "frame")
+    assert frames >= COLLECTOR_ROUNDS  # it did record: every frame while switched on
+    benchmark.extra_info.update({
+        "collector_off_median_s": float(np.median(paired_off)), "collector_on_median_s": float(np.median(on)),
+        "overhead_median": float(np.median(on) / np.median(paired_off) - 1),
+        "paired_ratio_median": float(np.median(on / paired_off)),
+        "openvino_tasks_per_frame": sum(1 for e in events if not e.domain.startswith("perfharness")) / frames,
+    })
 
 
 @pytest.mark.parametrize("variant", ["timing-only", "itt"])

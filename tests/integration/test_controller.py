@@ -7,24 +7,31 @@ import numpy as np
 
 import omz_synthetic
 from perfharness.controller import ControllerOptions, run_controller
+from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.sources import open_source
+from perfharness.run.frame_log import read_frames
 
 
-def test_sample_clip_end_to_end_moves_only_when_a_face_is_seen():
-    run = run_controller(ControllerOptions(input="sample", mouse="dry", window=False))
+def test_sample_clip_end_to_end_moves_only_when_a_face_is_seen(tmp_path):
+    frames_csv = tmp_path / "frames.csv"
+    run = run_controller(ControllerOptions(input="sample", mouse="dry", window=False, frames_csv=frames_csv))
     with open_source("sample") as source:
         labels = source.labels
-    assert len(run.frames) == len(labels) == 120
-    moved = {index for index, _, _ in run.moves}
-    for result in run.frames:
-        label = labels[result.frame_index]
-        assert result.face_count == label.expected_faces, label
+    rows = list(read_frames(frames_csv))
+    assert run.stats.frames == len(rows) == len(labels) == 120
+    assert [row.index for row in rows] == list(range(120))
+    for row in rows:
+        label = labels[row.index]
+        assert row.face_count == label.expected_faces, label
         if label.expected_faces == 0:
-            assert result.frame_index not in moved and result.gaze is None
+            assert row.pointer is None and row.gaze_angles is None
         else:
-            assert result.frame_index in moved
-    assert all(0 <= x < 1920 and 0 <= y < 1080 for _, x, y in run.moves)
-    assert {"frame", "source.read", "pointer.map", "pointer.move"} <= set(run.frames[0].timings)
+            assert row.pointer is not None
+    assert all(0 <= x < 1920 and 0 <= y < 1080 for x, y in (row.pointer for row in rows if row.pointer))
+    assert run.stats.moves == sum(row.pointer is not None for row in rows)
+    assert {"frame", "source.read", "pointer.map", "pointer.move"} <= set(rows[0].timings)
+    summary = run.stats.regions.summary()
+    assert summary["frame"]["count"] == 120 and summary["face_landmarks.infer"]["count"] == 120 - 18
 
 
 def test_omz_chain_runs_through_the_zoo(tmp_path, monkeypatch, astronaut):
@@ -32,9 +39,13 @@ def test_omz_chain_runs_through_the_zoo(tmp_path, monkeypatch, astronaut):
     omz_synthetic.install_in_cache(omz_synthetic.build_omz_models(tmp_path / "build"))
     image = tmp_path / "face.png"
     cv2.imwrite(str(image), astronaut)
-    run = run_controller(ControllerOptions(input=str(image), model_set="omz", mouse="dry", window=False))
-    (result,) = run.frames
+    frames_csv = tmp_path / "frames.csv"
+    run = run_controller(ControllerOptions(input=str(image), model_set="omz", mouse="dry", window=False,
+                                           frames_csv=frames_csv))
+    (row,) = read_frames(frames_csv)
+    assert row.face_found and row.gaze_angles is not None and row.pointer is not None
+    result = build_pipeline("omz").process(astronaut)
     assert result.face_found and result.landmarks.shape == (5, 2)
     assert np.isclose(np.linalg.norm(result.gaze), 1.0)
     assert set(run.load_times) == {"face_detection", "face_landmarks", "head_pose", "gaze"}
-    assert {"face_detection.infer", "face_landmarks.infer", "head_pose.infer", "gaze.infer"} <= set(result.timings)
+    assert {"face_detection.infer", "face_landmarks.infer", "head_pose.infer", "gaze.infer"} <= set(row.timings)

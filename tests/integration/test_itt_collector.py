@@ -15,13 +15,8 @@ import pytest
 
 from perfharness.errors import UsageError
 from perfharness.instrument import Regions
-from perfharness.instrument.collector import (
-    CollectorEnv,
-    Event,
-    build_collector,
-    find_compiler,
-    read_log,
-)
+from perfharness.instrument.collector import CollectorEnv, build_collector, find_compiler
+from perfharness.instrument.itt_log import Event, read_log
 
 pytest.importorskip("ittapi", reason="ITT instrumentation needs Intel's ittapi package")
 itt = pytest.importorskip("perfharness.instrument.itt")

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from perfharness.run.frame_log import read_frames
 from perfharness.scenario import loader
 
 ROOT = Path(__file__).resolve().parents[2]
 WANTED = {"steady_state", "max_throughput", "precision_sweep", "thread_sweep", "contention", "cold_start",
           "soak", "edge_cases"}
-STATS = {"count", "mean", "stdev", "min", "p50", "p90", "p99"}
+STATS = {"count", "mean", "stdev", "min", "max", "p50", "p90", "p99"}
 
 
 def perfharness(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -67,7 +65,9 @@ def test_a_sweep_writes_a_complete_run_directory(tmp_path):
         assert set(variant["regions"]["frame"]) == STATS and variant["regions"]["frame"]["count"] == 8
         assert 0 < variant["regions"]["face_detection.infer"]["p50"] < variant["regions"]["frame"]["p50"]
         assert set(variant["models"]) == {"face_detection", "face_landmarks", "iris_landmarks"}
-        assert variant["resources"]["samples"] >= 0 and len(variant["per_frame"]["frame_s"]) == 8
+        assert variant["resources"]["samples"] >= 0
+        assert len(list(read_frames(run_dir / "frames.csv", variant["name"]))) == 8
+    assert manifest["config"]["frames"] == 8 and manifest["config"]["duration_s"] is None  # what ran
     assert "precision=FP16" in (run_dir / "report.md").read_text()
 
 
@@ -79,31 +79,6 @@ def test_pacing_counts_dropped_frames_under_contention(tmp_path):
     (variant,) = json.loads((only_run_dir(tmp_path) / "metrics.json").read_text())["variants"]
     # 200 fps is beyond this pipeline on any CPU we run on: frames must have been dropped
     assert variant["dropped_frames"] > 0 and variant["frames"] + variant["dropped_frames"] == 30
-
-
-def test_interrupted_run_is_written_and_marked_incomplete(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "perfharness", "scenario", "run", "soak", "--out", str(tmp_path),
-                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    try:
-        for _ in range(2400):  # until frames flow (resource rows on disk)
-            runs = list(tmp_path.iterdir())
-            if proc.poll() is not None or (runs and (runs[0] / "resources.csv").exists()
-                                           and len((runs[0] / "resources.csv").read_text().splitlines()) > 20):
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, proc.stderr.read()
-        os.kill(proc.pid, signal.SIGINT)
-        _, err = proc.communicate(timeout=300)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err
-    run_dir = only_run_dir(tmp_path)
-    assert json.loads((run_dir / "manifest.json").read_text())["complete"] is False
-    metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["complete"] is False and metrics["variants"][0]["frames"] > 0
-    assert json.loads((run_dir / "trace.json").read_text())["otherData"]["complete"] is False
-    assert "INCOMPLETE" in (run_dir / "report.html").read_text()
 
 
 @pytest.mark.parametrize("args, message", [

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
+import pytest
+from procs import rows, spawn, wait_until
 
-from perfharness.instrument.resources import COLUMNS, RAPL_PACKAGE, ResourceSampler
+from perfharness.instrument.resources import COLUMNS, RAPL_PACKAGE, ResourceSampler, rss_growth, summarise_resources
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -21,7 +21,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 def busy(seconds_of_samples: int, sampler: ResourceSampler, grow: list | None = None) -> None:
     """Keep the CPU busy (and optionally grow memory) until the sampler has taken some rows."""
-    while len(sampler._rows) < seconds_of_samples:
+    while sampler.samples < seconds_of_samples:
         sum(i * i for i in range(20_000))
         if grow is not None:
             grow.append(bytearray(2_000_000))
@@ -48,7 +48,7 @@ def test_values_in_range_and_timestamps_monotonic(tmp_path):
     assert float(rows[0]["process_cpu_percent"]) > 0  # psutil's first-call 0.0 was primed away
     assert summary.cpu_percent_max >= summary.cpu_percent_mean > 0
     assert summary.rss_peak_bytes == max(int(row["rss_bytes"]) for row in rows)
-    assert summary.rss_growth_bytes_per_min > 0  # memory grew by 2 MB per loop
+    assert summary.rss_growth_bytes_per_min is None  # a second of samples: too short to call it growth
     if not RAPL_PACKAGE.exists():
         assert summary.package_energy_j == "unavailable" and all(row["package_energy_uj"] == "" for row in rows)
 
@@ -63,17 +63,43 @@ def test_csv_is_readable_after_sigint(tmp_path):
         "while True:\n"
         "    sum(i * i for i in range(10_000))\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    proc = spawn([sys.executable, "-c", code])
     try:
-        for _ in range(1000):  # until a few rows are on disk, or the process died
-            if proc.poll() is not None or (path.exists() and len(path.read_text().splitlines()) > 5):
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, proc.stderr.read()
+        wait_until(lambda: rows(path) > 5, proc, "a few rows on disk")
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
     finally:
         proc.kill()
-    rows = read_rows(path)
-    assert len(rows) >= 5
-    assert all(len(row) == len(COLUMNS) and None not in row.values() for row in rows)
+    table = read_rows(path)
+    assert len(table) >= 5
+    assert all(len(row) == len(COLUMNS) and None not in row.values() for row in table)
+
+
+def write_samples(path: Path, rss_at) -> None:
+    """A resources CSV sampled at 10 Hz for 200 s with RSS given by ``rss_at(t)``."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for i in range(2000):
+            t = 100.0 + i / 10
+            values = {"t": f"{t:.6f}", "process_cpu_percent": 50, "process_cpu_percent_per_core": 25,
+                      "rss_bytes": int(rss_at(t - 100.0)), "uss_bytes": 1, "threads": 3, "ctx_voluntary": 0,
+                      "ctx_involuntary": 0, "read_bytes": 0, "write_bytes": 0, "package_energy_uj": "",
+                      "system_cpu_percent": "10.0;20.0"}
+            writer.writerow([values[column] for column in COLUMNS])
+        handle.write("300.1,50")  # a row cut short
+
+
+def test_rss_growth_is_fitted_after_the_first_minute(tmp_path):
+    path = tmp_path / "resources.csv"
+    mib = 2**20
+    # start-up: +300 MiB in the first minute; then a 2 MiB/min leak with +-3 MiB of allocator noise
+    write_samples(path, lambda s: 100 * mib + min(s, 60) * 5 * mib + max(0.0, s - 60) / 60 * 2 * mib
+                  + (3 * mib if int(s * 10) % 2 else -3 * mib))
+    assert rss_growth(path, 100.0, 300.0) / mib == pytest.approx(2.0, rel=0.02)
+    assert rss_growth(path, 100.0, 210.0) is None  # 50 s after the first minute: too short
+    summary = summarise_resources(path)
+    assert summary.samples == 2000 and summary.rss_growth_bytes_per_min / mib == pytest.approx(2.0, rel=0.02)
+    flat = tmp_path / "flat.csv"
+    write_samples(flat, lambda s: 100 * mib + min(s, 60) * 5 * mib)
+    assert abs(rss_growth(flat, 100.0, 300.0)) < 1e-6

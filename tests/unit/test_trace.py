@@ -12,7 +12,7 @@ from perfharness.instrument.trace import TraceRecorder
 
 
 def test_nested_regions_on_two_threads(tmp_path):
-    recorder = TraceRecorder()
+    recorder = TraceRecorder(tmp_path / "regions.log")
     regions = Regions([recorder])
 
     def work(prefix: str) -> None:
@@ -41,7 +41,7 @@ def test_nested_regions_on_two_threads(tmp_path):
 
 
 def test_interrupted_run_closes_open_regions_and_says_incomplete(tmp_path):
-    recorder = TraceRecorder()
+    recorder = TraceRecorder(tmp_path / "regions.log")
     recorder.begin("frame")
     recorder.begin("iris_landmarks.infer")
     path = tmp_path / "trace.json"
@@ -51,3 +51,4 @@ def test_interrupted_run_closes_open_regions_and_says_incomplete(tmp_path):
     assert document["otherData"]["complete"] is False
     assert [e["name"] for e in document["traceEvents"] if e["ph"] == "E"] == ["iris_landmarks.infer", "frame"]
     assert not list(tmp_path.glob(".trace.json*"))
+    assert document["otherData"]["frames"] == 1

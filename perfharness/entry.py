@@ -1,0 +1,20 @@
+"""The ``perfharness`` console script: signals are handled before anything heavy is imported,
+so Ctrl-C during start-up ends with one line and exit status 130, not a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+from perfharness.run import interrupts
+
+EXIT_INTERRUPTED = 130
+
+
+def main() -> int:
+    interrupts.install()
+    try:
+        from perfharness.cli import main as cli_main
+    except KeyboardInterrupt:
+        print("perfharness: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return cli_main()
