@@ -25,6 +25,7 @@ LOG_ENV = "PERFHARNESS_ITT_LOG"
 START_PAUSED_ENV = "PERFHARNESS_ITT_START_PAUSED"
 MAX_FOREIGN_ENV = "PERFHARNESS_ITT_MAX_FOREIGN"
 DROP_DOMAINS_ENV = "PERFHARNESS_ITT_DROP_DOMAINS"
+FOREIGN_EVERY_ENV = "PERFHARNESS_ITT_FOREIGN_EVERY"
 # TBB's scheduler, oneDNN's primitives and the per-op "details" twin of "exec" multiply the events
 # by ~4 for little insight: the collector disables these domains, so they cost their callers
 # nothing; our regions, ov::phases and per-layer ov::op::cpu::exec stay.
@@ -86,6 +87,7 @@ class CollectorEnv:
     start_paused: bool = False
     max_foreign: int | None = None  # at most this many tasks of other libraries' domains
     dropped_domains: tuple[str, ...] = DROPPED_DOMAINS  # name prefixes of domains never recorded
+    foreign_every: int = 1  # keep other libraries' tasks during every K-th ITT frame
 
     def apply(self, env: dict[str, str]) -> dict[str, str]:
         """A copy of ``env`` with the collector attached."""
@@ -101,10 +103,12 @@ class CollectorEnv:
         else:
             env.pop(MAX_FOREIGN_ENV, None)
         env[DROP_DOMAINS_ENV] = ",".join(self.dropped_domains)
+        env[FOREIGN_EVERY_ENV] = str(self.foreign_every)
         return env
 
 
-def attach_to_this_process(build_dir: Path, log: Path, max_foreign: int | None = None) -> str | None:
+def attach_to_this_process(build_dir: Path, log: Path, max_foreign: int | None = None,
+                           foreign_every: int = 1) -> str | None:
     """Attach the collector to the running process (before its first ITT call); None on success,
     else why not. A collector already named by ``INTEL_LIBITTNOTIFY64`` (VTune's) is left alone."""
     if os.environ.get(LIB_ENV):
@@ -113,7 +117,7 @@ def attach_to_this_process(build_dir: Path, log: Path, max_foreign: int | None =
         library = build_collector(build_dir)
     except UsageError as error:
         return str(error)
-    os.environ.update(CollectorEnv(library, log, max_foreign=max_foreign).apply({}))
+    os.environ.update(CollectorEnv(library, log, max_foreign=max_foreign, foreign_every=foreign_every).apply({}))
     return None
 
 

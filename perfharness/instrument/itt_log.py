@@ -30,13 +30,16 @@ def meta_path(log: Path) -> Path:
 
 @dataclass(frozen=True)
 class Event:
-    """One event of a log (``domain``/``string``/``init`` come from the .meta file, ts 0)."""
+    """One event of a log (``domain``/``string``/``init`` come from the .meta file, ts 0).
+    ``keeps_foreign`` is set on the ``frame_begin`` of a frame during which the collector kept
+    other libraries' tasks (PERFHARNESS_ITT_FOREIGN_EVERY)."""
 
     kind: str
     name: str
     tid: int
     ts_ns: int
     domain: str
+    keeps_foreign: bool = False
 
 
 @dataclass
@@ -111,8 +114,10 @@ def iter_log(log: Path) -> Iterator[Event]:
             if kind is None:
                 continue
             domain_name = meta.domains.get(domain, "")
-            label = domain_name if kind.startswith("frame_") else meta.strings.get(name, "")
-            yield Event(kind, label, tid, ts, domain_name)
+            if kind.startswith("frame_"):
+                yield Event(kind, domain_name, tid, ts, domain_name, kind == "frame_begin" and name == 1)
+            else:
+                yield Event(kind, meta.strings.get(name, ""), tid, ts, domain_name)
 
 
 def read_log(log: Path) -> list[Event]:

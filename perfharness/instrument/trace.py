@@ -51,7 +51,8 @@ class TraceRecorder:
 
 @dataclass(frozen=True)
 class TraceSummary:
-    """What a trace holds: events, our frames, and how many of them carry other libraries' tasks."""
+    """What a trace holds: events, our frames, and how many of them carry other libraries' tasks
+    (the collector keeps those during every K-th frame, until its cap)."""
 
     events: int
     frames: int
@@ -72,7 +73,7 @@ def write_trace(path: Path, log: Path, complete: bool = True, metadata: dict | N
     pid = os.getpid()
     quoted: dict[str, str] = {}
     stacks: dict[int, list[tuple[str, str]]] = {}
-    events = frames = foreign = frames_before_cap = 0
+    events = frames = foreign = marked_frames = kept_frames = 0
     cap_ns = meta.cap[1] if meta.cap else None
     last_us = 0.0
 
@@ -95,6 +96,9 @@ def write_trace(path: Path, log: Path, complete: bool = True, metadata: dict | N
             events += 1
 
         for event in iter_log(log):
+            if event.kind == "frame_begin":  # an ITT frame (the collector's): did it keep OpenVINO's tasks?
+                marked_frames += 1
+                kept_frames += event.keeps_foreign and (cap_ns is None or event.ts_ns <= cap_ns)
             if event.kind not in ("begin", "end"):
                 continue
             stack = stacks.setdefault(event.tid, [])
@@ -102,7 +106,6 @@ def write_trace(path: Path, log: Path, complete: bool = True, metadata: dict | N
                 stack.append((event.name, event.domain))
                 if event.domain == DOMAIN:
                     frames += event.name == FRAME_REGION
-                    frames_before_cap += event.name == FRAME_REGION and (cap_ns is None or event.ts_ns <= cap_ns)
                 else:
                     foreign += 1
             elif not stack or stack[-1][0] != event.name:
@@ -117,7 +120,7 @@ def write_trace(path: Path, log: Path, complete: bool = True, metadata: dict | N
                 emit(line(name, domain or "itt", "E", last_us, tid))
         summary = TraceSummary(
             events=events, frames=frames, foreign_tasks=foreign,
-            frames_with_foreign_tasks=frames_before_cap if foreign else 0,
+            frames_with_foreign_tasks=(kept_frames if marked_frames else frames) if foreign else 0,
             foreign_task_limit=meta.cap[0] if meta.cap else None, log_full=meta.full)
         for tid in stacks:
             name = meta.threads.get(tid) or ("main" if tid == pid else f"thread {tid}")

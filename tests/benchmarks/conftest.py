@@ -10,8 +10,8 @@ import cv2
 import pytest
 from bench_support import engine_config
 
-from perfharness.instrument.collector import LIB_ENV, attach_to_this_process, set_recording
-from perfharness.zoo.layout import collector_dir
+from perfharness.instrument.capture import FOREIGN_EVERY, attach_collector, collector_log
+from perfharness.instrument.collector import LIB_ENV, set_recording
 
 from perfharness import sysinfo
 from perfharness.gaze.pipeline import build_pipeline
@@ -37,16 +37,16 @@ _COLLECTOR: dict[str, object] = {}
 
 def pytest_configure(config: pytest.Config) -> None:
     """When benchmarks run, attach the project's ITT collector to this process before its first
-    ITT call, with every domain off (ITT then costs what it costs with no collector), so that
-    one benchmark can switch it on and off between rounds and measure what it costs."""
+    ITT call, as a scenario run does, with every domain off (ITT then costs what it costs with
+    no collector), so that one benchmark can switch it on and off between rounds."""
     if config.getoption("benchmark_skip", False):
         return
-    log = Path(tempfile.mkdtemp(prefix="perfharness-bench-itt-")) / "itt.log"
-    reason = attach_to_this_process(collector_dir(), log)
+    trace = Path(tempfile.mkdtemp(prefix="perfharness-bench-itt-")) / "trace.json"
+    reason = attach_collector(trace)
     if reason is None:
         library = Path(os.environ[LIB_ENV])
         set_recording(library, False)
-        _COLLECTOR.update(library=library, log=log)
+        _COLLECTOR.update(library=library, log=collector_log(trace), foreign_every=FOREIGN_EVERY)
     else:
         _COLLECTOR["reason"] = reason
 

@@ -16,7 +16,7 @@ import pytest
 from perfharness.errors import UsageError
 from perfharness.instrument import Regions
 from perfharness.instrument.collector import CollectorEnv, build_collector, find_compiler
-from perfharness.instrument.itt_log import Event, read_log
+from perfharness.instrument.itt_log import Event, read_log, read_meta
 
 pytest.importorskip("ittapi", reason="ITT instrumentation needs Intel's ittapi package")
 itt = pytest.importorskip("perfharness.instrument.itt")
@@ -282,3 +282,44 @@ def test_frame_markers_use_the_extension_ittapi_loaded():
     starts = [line for line in Path("/proc/self/maps").read_text().splitlines()
               if line.endswith(native) and line.split()[2] == "00000000"]
     assert len(starts) == 1
+
+
+def test_other_libraries_tasks_every_kth_frame_under_a_cap_and_dropped_domains_never(collector, tmp_path):
+    """Other domains' tasks are kept during every 3rd frame only, at most 5 of them; a dropped
+    domain (TBB's) is never recorded; switched off, nothing is; our regions are always kept."""
+    log = tmp_path / "itt.log"
+    code = """
+        from ittapi import native
+        from perfharness.instrument import Regions
+        from perfharness.instrument import itt
+        from perfharness.instrument.collector import set_recording
+        import os
+        regions = Regions([itt.IttSink()])
+        layer, tbb = native.Domain("ov::op::cpu::exec"), native.Domain("tbb")
+        conv = native.StringHandle("Convolution::execute")
+        for index in range(9):
+            if index == 8:
+                set_recording(os.environ["INTEL_LIBITTNOTIFY64"], False)
+            with regions.region("frame"):
+                for domain in (layer, tbb):
+                    native.task_begin(domain, conv)
+                    native.task_end(domain)
+    """
+    env = CollectorEnv(collector, log, max_foreign=5, foreign_every=3).apply(os.environ)
+    proc = run_python(code, env)
+    assert proc.returncode == 0, proc.stderr
+    events = read_log(log)
+    frames = [e for e in events if e.kind == "frame_begin"]
+    assert [e.keeps_foreign for e in frames] == [True, False, False] * 2 + [True, False]  # the 9th: off
+    assert sum(e.kind == "begin" and e.name == "frame" for e in events) == 8
+    layers = [e for e in events if e.kind == "begin" and e.domain == "ov::op::cpu::exec"]
+    assert len(layers) == 3  # frames 1, 4, 7: within the cap of 5
+    assert not [e for e in events if e.domain == "tbb" and e.kind in ("begin", "end")]
+    assert read_meta(log).cap is None
+
+    capped = tmp_path / "capped.log"
+    env = CollectorEnv(collector, capped, max_foreign=2, foreign_every=1).apply(os.environ)
+    assert run_python(code, env).returncode == 0
+    assert sum(e.kind == "begin" and e.domain == "ov::op::cpu::exec" for e in read_log(capped)) == 2
+    limit, when = read_meta(capped).cap
+    assert limit == 2 and when > 0

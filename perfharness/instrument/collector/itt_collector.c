@@ -28,6 +28,10 @@
  * PERFHARNESS_ITT_START_PAUSED=1 starts paused like `vtune -start-paused`.
  * PERFHARNESS_ITT_MAX_FOREIGN=N keeps at most N tasks of other libraries' domains (all but
  * "perfharness*"): OpenVINO logs hundreds of tasks per inference, which a long run cannot keep.
+ * PERFHARNESS_ITT_FOREIGN_EVERY=K keeps other libraries' tasks only while every K-th ITT frame
+ * (frame_begin .. next frame_begin) runs: recording them is what costs (~3 % of a frame with
+ * OpenVINO's per-layer tasks), so the other frames run at the cost of a call that records
+ * nothing. A frame_begin record carries name id 1 when its frame keeps them, else 0.
  * PERFHARNESS_ITT_DROP_DOMAINS=prefix,prefix,... disables the domains whose names start so: a
  * disabled domain's flag is 0, and the ITT macros of every static part test that flag before
  * calling the collector, so those tasks cost their callers nothing at all.
@@ -120,24 +124,35 @@ static volatile int logging; /* 0 until the log is open, and in forked children 
 static volatile int paused;
 static volatile int enabled = 1;
 static long max_foreign = -1; /* -1: no limit */
-static long foreign_tasks;
+static long foreign_every = 1; /* keep other libraries' tasks during every K-th frame */
+static long frames_begun;
+static volatile int foreign_frame = 1; /* whether the current frame keeps them */
+static long foreign_tasks; /* taken from the cap, in batches */
+static int cap_reached;
 static char *drop_prefixes; /* comma-separated, owned */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static __itt_domain *domains;
 static __itt_string_handle *strings;
 static int next_domain_id = 1, next_string_id = 1;
+static char domain_is_ours[0x10000]; /* by domain id: a "perfharness*" domain (never capped) */
 static record_t *segments[MAX_SEGMENTS];
 static long blocks_mapped, blocks_used;
 
 #define MAX_DEPTH 256
-static __thread record_t *t_block;
-static __thread int t_next;
-static __thread uint32_t t_tid;
-static __thread uint32_t task_name[MAX_DEPTH]; /* the open tasks of this thread: name and domain ids */
-static __thread uint32_t task_domain[MAX_DEPTH];
-static __thread char task_written[MAX_DEPTH];
-static __thread int task_depth;
+#define BUDGET_BATCH 256 /* foreign tasks a thread takes from the shared cap at a time */
+
+typedef struct { /* everything of one thread, in one TLS object: one lookup per call */
+    record_t *block;
+    int next; /* records used in block */
+    uint32_t tid;
+    long budget; /* foreign tasks this thread may still record before taking more */
+    int depth; /* open tasks */
+    uint32_t name[MAX_DEPTH], domain[MAX_DEPTH]; /* ids of the open tasks */
+    char written[MAX_DEPTH]; /* whether their begin was recorded */
+} thread_state;
+
+static __thread thread_state self;
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -182,7 +197,7 @@ static int map_segment(void) { /* under lock */
     return 1;
 }
 
-static int take_block(void) {
+static int take_block(thread_state *t) {
     long block;
     pthread_mutex_lock(&lock);
     if (!logging || (blocks_used == blocks_mapped && !map_segment())) {
@@ -191,27 +206,25 @@ static int take_block(void) {
     }
     block = blocks_used++;
     pthread_mutex_unlock(&lock);
-    t_block = segments[block / SEGMENT_BLOCKS] + (block % SEGMENT_BLOCKS) * BLOCK_RECORDS;
-    t_next = 0;
+    t->block = segments[block / SEGMENT_BLOCKS] + (block % SEGMENT_BLOCKS) * BLOCK_RECORDS;
+    t->next = 0;
+    if (!t->tid) t->tid = (uint32_t)syscall(SYS_gettid);
     return 1;
 }
 
-static uint32_t thread_id(void) {
-    if (!t_tid) t_tid = (uint32_t)syscall(SYS_gettid);
-    return t_tid;
-}
-
-static void emit_at(unsigned kind, unsigned domain, unsigned name, uint64_t ts) {
+static void emit_at(thread_state *t, unsigned kind, unsigned domain, unsigned name, uint64_t ts) {
     record_t *r;
     if (!logging) return;
-    if ((!t_block || t_next == BLOCK_RECORDS) && !take_block()) return;
-    r = &t_block[t_next++];
-    r->tid = thread_id();
+    if ((!t->block || t->next == BLOCK_RECORDS) && !take_block(t)) return;
+    r = &t->block[t->next++];
+    r->tid = t->tid;
     r->ts_ns = ts;
     __atomic_store_n(&r->head, (uint64_t)kind | (uint64_t)domain << 16 | (uint64_t)name << 32, __ATOMIC_RELEASE);
 }
 
-static void emit(unsigned kind, unsigned domain, unsigned name) { emit_at(kind, domain, name, now_ns()); }
+static void emit(thread_state *t, unsigned kind, unsigned domain, unsigned name) {
+    emit_at(t, kind, domain, name, now_ns());
+}
 
 static void child_after_fork(void) { logging = 0; } /* a forked child must not write into our blocks */
 
@@ -219,10 +232,12 @@ static void open_log(void) {
     const char *path = getenv("PERFHARNESS_ITT_LOG");
     const char *start_paused = getenv("PERFHARNESS_ITT_START_PAUSED");
     const char *limit = getenv("PERFHARNESS_ITT_MAX_FOREIGN");
+    const char *every = getenv("PERFHARNESS_ITT_FOREIGN_EVERY");
     const char *drop = getenv("PERFHARNESS_ITT_DROP_DOMAINS");
     char meta[4096];
     paused = start_paused && start_paused[0] == '1';
     if (limit && *limit) max_foreign = atol(limit);
+    if (every && atol(every) > 1) foreign_every = atol(every);
     if (drop && *drop) drop_prefixes = strdup(drop);
     if (!path || !*path) return;
     if (snprintf(meta, sizeof meta, "%s.meta", path) >= (int)sizeof meta) return;
@@ -231,10 +246,10 @@ static void open_log(void) {
     if (log_fd < 0 || meta_fd < 0) return;
     pthread_atfork(NULL, NULL, child_after_fork);
     logging = 1;
-    emit_at(HEADER, 0, 0, LOG_MAGIC); /* record 0 of block 0 */
+    emit_at(&self, HEADER, 0, 0, LOG_MAGIC); /* record 0 of block 0 */
 }
 
-static const char *dname(const __itt_domain *d) { return d && d->nameA ? d->nameA : ""; }
+
 
 static char *copy_clean(const char *name) { /* tabs and newlines would break the .meta line format */
     char *copy = strdup(name), *p;
@@ -272,6 +287,7 @@ static __itt_domain *domain_create(const char *name) {
         d->nameA = copy_clean(name);
         d->extra1 = next_domain_id++;
         d->extra2 = &OURS;
+        domain_is_ours[d->extra1] = strncmp(d->nameA, "perfharness", 11) == 0;
         d->flags = domain_flags(d);
         d->next = domains;
         domains = d;
@@ -310,61 +326,78 @@ static unsigned string_id(const __itt_string_handle *h) {
     return ours ? (unsigned)ours->extra1 : 0;
 }
 
-static int kept(const __itt_domain *d) {
-    long count;
-    char line[96];
-    if (max_foreign < 0 || strncmp(dname(d), "perfharness", 11) == 0)
+static int kept(thread_state *t, unsigned domain) {
+    long taken;
+    if (domain_is_ours[domain])
         return 1;
-    count = __atomic_add_fetch(&foreign_tasks, 1, __ATOMIC_RELAXED);
-    if (count == max_foreign + 1) { /* once: say when the cap was reached */
-        int n = snprintf(line, sizeof line, "cap\t%ld\t%llu\n", max_foreign, (unsigned long long)now_ns());
-        meta_line(line, (size_t)n);
+    if (!foreign_frame)
+        return 0;
+    if (max_foreign < 0)
+        return 1;
+    if (t->budget > 0) {
+        t->budget--;
+        return 1;
     }
-    return count <= max_foreign;
+    /* take a batch from the shared cap: one atomic operation per BUDGET_BATCH tasks */
+    taken = __atomic_fetch_add(&foreign_tasks, BUDGET_BATCH, __ATOMIC_RELAXED);
+    if (taken >= max_foreign) {
+        if (!__atomic_exchange_n(&cap_reached, 1, __ATOMIC_RELAXED)) { /* the first refusal: say when */
+            char line[96];
+            int n = snprintf(line, sizeof line, "cap\t%ld\t%llu\n", max_foreign, (unsigned long long)now_ns());
+            meta_line(line, (size_t)n);
+        }
+        return 0;
+    }
+    t->budget = (taken + BUDGET_BATCH <= max_foreign ? BUDGET_BATCH : max_foreign - taken) - 1;
+    return 1;
 }
 
 static void task_begin(const __itt_domain *d, __itt_id id, __itt_id parent, __itt_string_handle *name) {
-    int write_it = !paused && logging && kept(d);
+    thread_state *t = &self;
     unsigned domain = domain_id(d), string = string_id(name);
+    int write_it = !paused && logging && kept(t, domain);
     (void)id;
     (void)parent;
-    if (task_depth < MAX_DEPTH) {
-        task_name[task_depth] = string;
-        task_domain[task_depth] = domain;
-        task_written[task_depth] = (char)write_it;
+    if (t->depth < MAX_DEPTH) {
+        t->name[t->depth] = string;
+        t->domain[t->depth] = domain;
+        t->written[t->depth] = (char)write_it;
     }
-    task_depth++;
-    if (write_it) emit(BEGIN, domain, string);
+    t->depth++;
+    if (write_it) emit(t, BEGIN, domain, string);
 }
 
 static void task_end(const __itt_domain *d) {
+    thread_state *t = &self;
     (void)d;
-    if (task_depth > 0) {
-        task_depth--;
+    if (t->depth > 0) {
+        t->depth--;
         /* the end of every begin written, paused or not */
-        if (task_depth < MAX_DEPTH && task_written[task_depth])
-            emit(END, task_domain[task_depth], task_name[task_depth]);
+        if (t->depth < MAX_DEPTH && t->written[t->depth])
+            emit(t, END, t->domain[t->depth], t->name[t->depth]);
     }
 }
 
 static void frame_begin_v3(const __itt_domain *d, __itt_id *id) {
     (void)id;
-    if (!paused) emit(FRAME_BEGIN, domain_id(d), 0);
+    if (paused) return;
+    foreign_frame = __atomic_fetch_add(&frames_begun, 1, __ATOMIC_RELAXED) % foreign_every == 0;
+    emit(&self, FRAME_BEGIN, domain_id(d), (unsigned)foreign_frame);
 }
 
 static void frame_end_v3(const __itt_domain *d, __itt_id *id) {
     (void)id;
-    if (!paused) emit(FRAME_END, domain_id(d), 0);
+    if (!paused) emit(&self, FRAME_END, domain_id(d), 0);
 }
 
 static void pause_collection(void) {
     paused = 1;
-    emit(PAUSE, 0, 0);
+    emit(&self, PAUSE, 0, 0);
 }
 
 static void resume_collection(void) {
     paused = 0;
-    emit(RESUME, 0, 0);
+    emit(&self, RESUME, 0, 0);
 }
 
 static const struct {
