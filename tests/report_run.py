@@ -35,7 +35,7 @@ def _variant(index: int) -> dict:
         "detection_rate": 0.95, "regions": regions,
         "models": {"face_detection": {"read_s": 0.004, "compile_s": 0.0815, "first_inference_s": 0.002}},
         "resources": {"samples": 20, "duration_s": 2.0, "cpu_percent_mean": 97.5, "cpu_percent_max": 180.0,
-                      "rss_peak_bytes": 300 * 1024 * 1024, "rss_growth_bytes_per_min": 1024 * 1024,
+                      "rss_peak_bytes": 300 * 1024 * 1024, "rss_growth_bytes_per_min": None if index else 1024 * 1024,
                       "package_energy_j": "unavailable" if index else 12.5},
         "name": LABELS[index], "t_start": start, "t_end": start + 2.6, "stopped": "frames",
     }
@@ -64,7 +64,9 @@ def make_run(run_dir: Path, complete: bool = True) -> Path:
         "cpu": {"model": "Test CPU", "logical_cores": 4, "usable_cores": 4, "flags": ["avx2", "fma"]},
         "os": "Linux",
     }
-    metrics = {"complete": complete, "scenario": "thread_sweep", "variants": [_variant(0), _variant(1)],
+    trace = {"events": 12345, "frames": 130, "foreign_tasks": 9000, "frames_with_foreign_tasks": 31,
+             "foreign_task_limit": 9000, "log_full": None, "foreign_every": 4}
+    metrics = {"complete": complete, "scenario": "thread_sweep", "variants": [_variant(0), _variant(1)], "trace": trace,
                "checks": [{"name": "no pointer move without a face", "passed": True, "detail": "0 moves"},
                           {"name": "fps >= 25", "passed": False, "detail": "15.0 fps"}]}
     (run_dir / "manifest.json").write_text(json.dumps(manifest))

@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-from perfharness.instrument.collector import LOG_ENV, attach_to_this_process
+from perfharness.instrument.collector import FOREIGN_EVERY_ENV, LOG_ENV, attach_to_this_process
 from perfharness.instrument.trace import TraceRecorder, TraceSummary, discard_log, write_trace
 
 FOREIGN_TASKS = 100_000
@@ -67,6 +67,7 @@ class TraceCapture:
         """Write trace.json from the log, then remove the log."""
         metadata = {**metadata, "source": self.source}
         summary = (self.recorder.write(self.path, complete, metadata) if self.recorder
-                   else write_trace(self.path, self.log, complete, metadata))
+                   else write_trace(self.path, self.log, complete, metadata,
+                                    int(os.environ.get(FOREIGN_EVERY_ENV, "1"))))
         discard_log(self.log)
         return summary

@@ -80,18 +80,24 @@ def read_meta(log: Path) -> LogMeta:
     return meta
 
 
-def records(log: Path) -> np.ndarray:
-    """The completed event records of ``log`` (kind, domain and name still packed in ``head``).
-
-    Raises ValueError when the file is not such a log (no header record)."""
-    size = os.path.getsize(log) // RECORD.itemsize if os.path.exists(log) else 0
-    if size == 0:
-        return np.zeros(0, RECORD)
-    data = np.memmap(log, RECORD, mode="r", shape=(size,))
-    if int(data["head"][0]) & 0xFF != HEADER_KIND or int(data["ts"][0]) != MAGIC:
-        raise ValueError(f"{log} is not a perfharness ITT log")
-    kinds = data["head"] & 0xFF
-    return data[(kinds != 0) & (kinds != HEADER_KIND)]
+def record_chunks(log: Path) -> Iterator[np.ndarray]:
+    """The completed event records of ``log``, ``CHUNK`` at a time, read from the file (not
+    mapped: reading a long run's log takes memory for one chunk). Kind, domain and name are still
+    packed in ``head``. Raises ValueError when the file is not such a log (no header record)."""
+    if not os.path.exists(log):
+        return
+    with open(log, "rb") as handle:
+        first = True
+        while True:
+            data = np.fromfile(handle, RECORD, CHUNK)
+            if first and len(data):
+                if int(data["head"][0]) & 0xFF != HEADER_KIND or int(data["ts"][0]) != MAGIC:
+                    raise ValueError(f"{log} is not a perfharness ITT log")
+                first = False
+            kinds = data["head"] & 0xFF
+            yield data[(kinds != 0) & (kinds != HEADER_KIND)]
+            if len(data) < CHUNK:
+                return
 
 
 def iter_log(log: Path) -> Iterator[Event]:
@@ -104,9 +110,7 @@ def iter_log(log: Path) -> Iterator[Event]:
         yield Event("domain", name, 0, 0, name)
     for name in meta.strings.values():
         yield Event("string", name, 0, 0, "")
-    data = records(log)
-    for start in range(0, len(data), CHUNK):
-        chunk = data[start:start + CHUNK]
+    for chunk in record_chunks(log):
         head = chunk["head"]
         for code, domain, name, tid, ts in zip((head & 0xFF).tolist(), ((head >> 16) & 0xFFFF).tolist(),
                                               (head >> 32).tolist(), chunk["tid"].tolist(), chunk["ts"].tolist()):

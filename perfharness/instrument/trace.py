@@ -60,12 +60,14 @@ class TraceSummary:
     frames_with_foreign_tasks: int
     foreign_task_limit: int | None  # the collector's cap, when it was reached
     log_full: str | None  # why the log stopped recording, if it did
+    foreign_every: int | None = None  # the collector kept other libraries' tasks every K-th frame
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def write_trace(path: Path, log: Path, complete: bool = True, metadata: dict | None = None) -> TraceSummary:
+def write_trace(path: Path, log: Path, complete: bool = True, metadata: dict | None = None,
+                foreign_every: int | None = None) -> TraceSummary:
     """Write the trace of ``log`` through a temporary file. Per thread, an ``E`` with no open
     ``B`` is dropped and regions still open (an interrupted frame) are closed at the last
     timestamp, so every track nests; ``complete=False`` marks an interrupted run."""
@@ -121,7 +123,7 @@ def write_trace(path: Path, log: Path, complete: bool = True, metadata: dict | N
         summary = TraceSummary(
             events=events, frames=frames, foreign_tasks=foreign,
             frames_with_foreign_tasks=(kept_frames if marked_frames else frames) if foreign else 0,
-            foreign_task_limit=meta.cap[0] if meta.cap else None, log_full=meta.full)
+            foreign_task_limit=meta.cap[0] if meta.cap else None, log_full=meta.full, foreign_every=foreign_every)
         for tid in stacks:
             name = meta.threads.get(tid) or ("main" if tid == pid else f"thread {tid}")
             emit(json.dumps({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid, "args": {"name": name}}))

@@ -1,7 +1,5 @@
 """The opset-13 graph-building API under its name on every supported OpenVINO release."""
 
-from perfharness.zoo import runtime  # noqa: F401  (first: OpenVINO loads without telemetry)
-
 try:
     import openvino.opset13 as ops
 except ImportError:  # openvino 2024.6 keeps it under openvino.runtime

@@ -164,15 +164,16 @@ def _resources(variants: Sequence[Mapping[str, Any]], names: Sequence[str]) -> T
 def _trace(trace: Mapping[str, Any] | None) -> list[str | Table | Plot]:
     if not trace:
         return []
-    frames, foreign = trace["frames"], trace["frames_with_foreign_tasks"]
+    frames, foreign, every = trace["frames"], trace["frames_with_foreign_tasks"], trace.get("foreign_every") or 1
     if not trace["foreign_tasks"]:
         tasks = "no tasks of OpenVINO or other libraries (this OpenVINO emits none, or the trace holds our regions only)"
-    elif trace.get("foreign_task_limit") is not None:
-        tasks = (f"OpenVINO's own tasks (per layer) on the first {foreign} of {frames} frames: the collector keeps "
-                 f"at most {trace['foreign_task_limit']:,} of them, so that a long run stays a trace one can open")
     else:
-        tasks = f"OpenVINO's own tasks (per layer) on all {frames} frames"
-    text = f"trace.json holds {trace['events']:,} events: our regions on all {frames} frames, and {tasks}."
+        which = "every frame" if every == 1 else f"every {every}th frame (recording them costs ~3 % of a frame)"
+        tasks = f"OpenVINO's own tasks (per layer) on {foreign:,} of them: {which}"
+        if trace.get("foreign_task_limit") is not None:
+            tasks += (f", until the collector's cap of {trace['foreign_task_limit']:,} tasks (model compilation "
+                      "included) was reached, so that a long run stays a trace one can open")
+    text = f"trace.json holds {trace['events']:,} events: our regions on all {frames:,} frames run (warm-up included), and {tasks}."
     if trace.get("log_full"):
         text += f" The collector stopped recording before the end: {trace['log_full']}."
     return [text]

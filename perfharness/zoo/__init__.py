@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from perfharness.zoo import runtime  # noqa: F401  (first: OpenVINO loads without telemetry)
 from perfharness.errors import ModelError
 from perfharness.zoo import layout
 from perfharness.zoo.cache import cache_errors, cache_lock, sha256_file

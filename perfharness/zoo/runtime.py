@@ -3,22 +3,17 @@
 ``import openvino`` imports ``openvino.tools.ovc``, which sends a usage event to Google Analytics at
 import time (a forked child posts it), and ``convert_model`` and ``nncf.quantize`` send more. Both
 OpenVINO and NNCF fall back to a no-op stub when the ``openvino_telemetry`` package cannot be
-imported, so it is made unimportable in this process (``sys.modules`` entry ``None``) before
-OpenVINO loads: nothing leaves the machine, and the user's own setting (``opt_in_out``) and other
-processes are left alone. ``perfharness.zoo`` imports this module before anything else, so any
-import of the zoo (the engine's included) goes through it; modules outside the zoo import
-``ov`` from here rather than ``openvino`` itself.
+imported, so ``perfharness/__init__.py`` makes it unimportable in this process (``sys.modules``
+entry ``None``) before anything of perfharness can load OpenVINO: nothing leaves the machine, and
+the user's own setting (``opt_in_out``) and other processes are left alone. Modules import ``ov``
+from here rather than ``openvino`` itself.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 
-if "openvino_telemetry" not in sys.modules:  # imported earlier by someone else: too late to stop it
-    sys.modules["openvino_telemetry"] = None  # type: ignore[assignment]
-
-import openvino as ov  # noqa: E402  (after the line above, on purpose)
+import openvino as ov
 
 _LOCATION = re.compile(r"Exception from \S+:\d+:")
 

@@ -55,8 +55,11 @@ def test_tables_in_milliseconds(run: Path):
     assert "| pointer.move | 60 | 1.80 | 0.18 | 1.44 | 1.80 | 2.16 | 2.70 |" in md
     assert f"| {LABELS[0]} | face_detection | 4.00 | 81.50 | 2.00 |" in md
     assert f"| {LABELS[0]} | 20 | 2.0 | 97.5 | 180.0 | 300.0 | 1.00 | 12.5 |" in md
-    assert f"| {LABELS[1]} | 20 | 2.0 | 97.5 | 180.0 | 300.0 | 1.00 | unavailable |" in md
+    assert f"| {LABELS[1]} | 20 | 2.0 | 97.5 | 180.0 | 300.0 | n/a (run too short) | unavailable |" in md
     assert "| fps >= 25 | FAIL | 15.0 fps |" in md
+    assert ("trace.json holds 12,345 events: our regions on all 130 frames run (warm-up included), and OpenVINO's "
+            "own tasks (per layer) on 31 of them: every 4th frame") in md
+    assert "until the collector's cap of 9,000 tasks" in md
     assert "| pacing.fps | 30 |" in md
     html = html_path.read_text()
     assert '<td class="n">12.35</td>' in html and '<td class="FAIL">FAIL</td>' in html
@@ -133,3 +136,17 @@ def test_writes_are_atomic(run: Path, monkeypatch: pytest.MonkeyPatch):
     assert replaced and replaced[0][0].parent == replaced[0][1].parent  # temp file beside its target
     assert (run / "report.html").read_text() == "old html" and (run / "report.md").read_text() == "old md"
     assert not list(run.glob(".*")) and not list((run / "plots").glob("*"))
+
+
+def test_stage_breakdown_adds_per_frame_times_that_sum_to_the_frame():
+    """A region that ran on half the frames counts half its mean per frame, so the stack of the
+    stage regions adds up to the frame's mean instead of overshooting it."""
+    from perfharness.report.plots import per_frame
+
+    variant = {"frames": 100, "regions": {"frame": {"count": 100, "mean": 0.010},
+                                          "face_detection.infer": {"count": 100, "mean": 0.004},
+                                          "face_landmarks.infer": {"count": 50, "mean": 0.008}}}
+    assert per_frame(variant, "face_detection.infer") == pytest.approx(0.004)
+    assert per_frame(variant, "face_landmarks.infer") == pytest.approx(0.004)  # not its 8 ms mean
+    assert per_frame(variant, "iris_landmarks.infer") == 0.0
+    assert per_frame({"frames": 0, "regions": {}}, "frame") == 0.0

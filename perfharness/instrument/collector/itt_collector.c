@@ -12,7 +12,9 @@
  *   PATH       binary event records in a shared file mapping: no system call per event, and the
  *              pages of a MAP_SHARED mapping are the file's page cache, so a killed process leaves
  *              every completed record behind. The file is a sequence of 24 KiB blocks; a thread
- *              takes a block under a mutex and fills it alone. A record is 24 bytes:
+ *              takes a block under a mutex and fills it alone, and unmaps its pages from the
+ *              process once full (MADV_DONTNEED), so resident memory does not grow with the log.
+ *              A record is 24 bytes:
  *                  u64 head = kind | domain id << 16 | name id << 32,  u32 thread id,  u32 0,
  *                  u64 CLOCK_MONOTONIC ns
  *              `head` is stored last (one release store), so a record whose kind is 0 was never
@@ -199,6 +201,9 @@ static int map_segment(void) { /* under lock */
 
 static int take_block(thread_state *t) {
     long block;
+    /* A full block is done with: drop its pages from this process (they stay in the file's page
+     * cache and go to disk), so a long run's resident memory does not grow with its log. */
+    if (t->block) madvise(t->block, BLOCK_BYTES, MADV_DONTNEED);
     pthread_mutex_lock(&lock);
     if (!logging || (blocks_used == blocks_mapped && !map_segment())) {
         pthread_mutex_unlock(&lock);
