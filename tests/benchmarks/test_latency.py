@@ -105,7 +105,7 @@ def test_instrumentation(benchmark, bench_pipelines, astronaut, variant, tmp_pat
     measure(benchmark, frame)
 
 
-COLLECTOR_ROUNDS = 300
+COLLECTOR_ROUNDS = 1000
 
 
 def test_collector_overhead(benchmark, bench_pipelines, astronaut, collector):
