@@ -10,7 +10,7 @@ Seconds in, seconds out; the table prints milliseconds.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 GROWTH = 1.01  # each bucket is 1 % wider than the one before
 LOWEST = 1e-9  # seconds; smaller values share the first bucket
@@ -84,14 +84,6 @@ class RegionStats:
     def summary(self) -> dict[str, dict[str, float]]:
         """Per region name: the StreamingStats summary."""
         return {name: stats.summary() for name, stats in self._regions.items()}
-
-
-def summarise(frames: Iterable[Mapping[str, float]]) -> dict[str, dict[str, float]]:
-    """The RegionStats summary of per-frame timings."""
-    stats = RegionStats()
-    for timings in frames:
-        stats.add(timings)
-    return stats.summary()
 
 
 def format_table(summary: Mapping[str, Mapping[str, float]]) -> str:

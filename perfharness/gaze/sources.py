@@ -109,11 +109,12 @@ def _render_cycled(still: np.ndarray) -> Iterator[np.ndarray]:
 
 def _rendered_sample(still_path: Path) -> Path | None:
     """The raw BGR frames of the sample clip in the cache, rendering them first if needed; None
-    when the cache cannot be written. The file name hashes the still and the clip's generator,
-    so a changed generator renders anew."""
+    when the cache cannot be written. The file name hashes the still, the clip's generator and
+    the OpenCV and numpy versions (their warps and noise differ in the last bit between
+    releases), so a changed generator or library renders anew."""
     digest = hashlib.sha256(Path(synthetic.__file__).read_bytes())
     digest.update(zoo.cache.sha256_file(still_path).encode())
-    digest.update(repr((SAMPLE_FACE_BOX, SAMPLE_FRAMES, SAMPLE_SIZE)).encode())
+    digest.update(repr((SAMPLE_FACE_BOX, SAMPLE_FRAMES, SAMPLE_SIZE, cv2.__version__, np.__version__)).encode())
     path = zoo.layout.rendered_media_path(f"sample-{digest.hexdigest()[:16]}.bgr")
     if path.exists():
         return path

@@ -36,6 +36,7 @@ def attach_collector(trace: Path) -> str | None:
     on stderr)."""
     from perfharness.zoo.layout import collector_dir
 
+    discard_log(collector_log(trace))  # the collector creates its log afresh, or logs nothing
     reason = attach_to_this_process(collector_dir(), collector_log(trace), max_foreign=FOREIGN_TASKS,
                                     foreign_every=FOREIGN_EVERY)
     if reason:

@@ -323,3 +323,44 @@ def test_other_libraries_tasks_every_kth_frame_under_a_cap_and_dropped_domains_n
     assert sum(e.kind == "begin" and e.domain == "ov::op::cpu::exec" for e in read_log(capped)) == 2
     limit, when = read_meta(capped).cap
     assert limit == 2 and when > 0
+
+
+CHILD_SCRIPT = """
+    import multiprocessing, threading
+    from perfharness.instrument import Regions
+    from perfharness.instrument import itt
+
+    def child():
+        regions = Regions([itt.IttSink()])  # the child's ITT part loads the collector too
+        with regions.region("child.region"):
+            pass
+
+    if __name__ == "__main__":
+        regions = Regions([itt.IttSink()])
+        with regions.region("before"):
+            pass
+        for method in ("spawn", "fork"):
+            worker = multiprocessing.get_context(method).Process(target=child)
+            worker.start()
+            worker.join()
+            assert worker.exitcode == 0, worker.exitcode
+        with regions.region("after"):  # the parent's log was neither truncated nor written to
+            pass
+        print(threading.get_native_id())
+"""
+
+
+def test_processes_a_run_starts_leave_its_log_alone(collector, tmp_path):
+    """Children inherit the environment that attaches the collector (scenario background load
+    workers import OpenVINO, whose ITT part loads it): they must not truncate the parent's
+    mapped log (a SIGBUS in the parent) nor write into it."""
+    script = tmp_path / "parent.py"
+    script.write_text(textwrap.dedent(CHILD_SCRIPT))
+    log = tmp_path / "itt.log"
+    env = {**attached(collector, log), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, str(script)], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    mine = [e for e in read_log(log) if e.kind == "begin"]
+    assert [e.name for e in mine] == ["before", "after"]
+    assert {e.tid for e in mine} == {int(proc.stdout)}

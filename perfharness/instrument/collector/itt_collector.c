@@ -7,7 +7,8 @@
  * `api_list_ptr` lists every API entry: name, address of the function pointer, ...) and the library
  * fills in the pointers of the entries it implements; the others keep the static part's stubs.
  *
- * A log is two files (PERFHARNESS_ITT_LOG=PATH):
+ * A log is two files (PERFHARNESS_ITT_LOG=PATH), created by the first process that loads the
+ * collector (O_EXCL: the processes it starts inherit the environment but log nothing):
  *
  *   PATH       binary event records in a shared file mapping: no system call per event, and the
  *              pages of a MAP_SHARED mapping are the file's page cache, so a killed process leaves
@@ -246,9 +247,13 @@ static void open_log(void) {
     if (drop && *drop) drop_prefixes = strdup(drop);
     if (!path || !*path) return;
     if (snprintf(meta, sizeof meta, "%s.meta", path) >= (int)sizeof meta) return;
-    log_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* O_EXCL: the first process to load the collector owns the log. Its children inherit the
+     * environment (multiprocessing workers import OpenVINO, whose ITT part then loads us): they
+     * must neither truncate the file under the owner's mapping (a SIGBUS) nor write into it. */
+    log_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (log_fd < 0) return;
     meta_fd = open(meta, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd < 0 || meta_fd < 0) return;
+    if (meta_fd < 0) return;
     pthread_atfork(NULL, NULL, child_after_fork);
     logging = 1;
     emit_at(&self, HEADER, 0, 0, LOG_MAGIC); /* record 0 of block 0 */
