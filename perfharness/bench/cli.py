@@ -1,56 +1,129 @@
-"""The ``compare`` subcommand: exit 1 on any regression, 0 otherwise, 2 (UsageError) on unusable input."""
+"""``compare``, ``bench run`` and ``bench ab``: exit 1 on any regression, 0 otherwise, 2 (UsageError)
+on unusable input, 130 when interrupted (with what ran kept and judged)."""
 
 from __future__ import annotations
 
 import argparse
 import re
 import sys
+import time
 from pathlib import Path
 
+from perfharness.argtypes import output_file, positive_float, positive_int
 from perfharness.bench.gates import DEFAULT_REFERENCE, parse_percent
 from perfharness.errors import UsageError
 
 EXIT_REGRESSION = 1
+EXIT_INTERRUPTED = 130
+DEFAULT_PROCESSES = 5
+DEFAULT_PAIRS = 5
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``compare`` to the ``perfharness`` subcommands."""
+    """Add ``compare`` and ``bench`` to the ``perfharness`` subcommands."""
     compare = commands.add_parser(
-        "compare", help="gate a benchmark run against a baseline (exit 1 on a regression)",
-        description="Compare two pytest-benchmark files (a path, or a saved run's name or number in "
-                    ".benchmarks/) benchmark by benchmark; exit 1 on any regression.")
-    compare.add_argument("baseline", help="the baseline run")
-    compare.add_argument("candidate", help="the run to judge")
-    compare.add_argument("--threshold", type=_threshold, metavar="PERCENT",
-                         help="default threshold such as 5%% (over [tool.perfharness.gates] default; else 5%%)")
-    compare.add_argument("--normalize", action="store_true",
-                         help="divide every time by its own run's reference benchmark (machine drift)")
-    compare.add_argument("--reference", default=DEFAULT_REFERENCE, metavar="NAME",
-                         help=f"the reference benchmark (default {DEFAULT_REFERENCE})")
-    compare.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report as Markdown")
-    compare.add_argument("--config", type=Path, metavar="FILE",
-                         help="thresholds in [tool.perfharness.gates] (default ./pyproject.toml if present)")
-    compare.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL",
-                         help="confidence of the interval and the test (default 0.95)")
+        "compare", help="gate benchmark runs against baseline runs (exit 1 on a regression)",
+        description="Compare pytest-benchmark files (a path, or a saved run's name or number in .benchmarks/) "
+                    "benchmark by benchmark; exit 1 on any regression. `compare BASELINE CANDIDATE` compares "
+                    "two runs; `compare BASE1 BASE2 ... --vs CAND1 CAND2 ...` treats each file as one run "
+                    "of its side, so the spread between runs is part of the verdict.",
+        usage="%(prog)s BASELINE CANDIDATE | BASELINE... --vs CANDIDATE... [options]")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="the baseline run(s) (and the candidate, without --vs)")
+    compare.add_argument("--vs", nargs="+", metavar="RUN", help="the candidate run(s)")
+    compare.add_argument("--last", type=positive_int, metavar="K",
+                         help="each baseline given by name stands for its K most recent saved runs")
+    _gate_options(compare)
     compare.set_defaults(handler=run_compare)
+    _accept_negative_thresholds(compare)
+
+    bench = commands.add_parser("bench", help="run the benchmark suites in fresh processes; A/B two variants")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True)
+    run = bench_commands.add_parser(
+        "run", help="the suites in several worker processes, merged into one pytest-benchmark file",
+        description="Run tests/benchmarks in N fresh worker processes (each a new interpreter with freshly "
+                    "compiled models, benchmarks rotated between workers) and merge them into one "
+                    "pytest-benchmark file that keeps which process each round came from.")
+    run.add_argument("--processes", type=positive_int, default=DEFAULT_PROCESSES,
+                     help=f"worker processes (default {DEFAULT_PROCESSES})")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--save", metavar="NAME", help="save as .benchmarks/<machine>/NNNN_NAME.json (default: baseline)")
+    where.add_argument("--json", type=output_file, metavar="FILE", help="write the merged file here instead")
+    run.add_argument("--storage", type=Path, default=Path(".benchmarks"), metavar="DIR",
+                     help="where --save puts runs (default .benchmarks)")
+    _suite_options(run)
+    run.set_defaults(handler=run_bench)
+
+    ab = bench_commands.add_parser(
+        "ab", help="run two variants alternately (A B A B ...) in fresh processes and gate B against A",
+        description="Run the baseline and the candidate alternately, one fresh worker process each per pair, "
+                    "then gate the candidate against the baseline. A variant is a git revision (checked out "
+                    "into a temporary worktree) or the current checkout, each with environment assignments.")
+    ab.add_argument("--baseline-rev", metavar="REV", help="the baseline's revision (default: the current checkout)")
+    ab.add_argument("--candidate-rev", metavar="REV", help="the candidate's revision (default: the current checkout)")
+    ab.add_argument("--baseline-env", action="append", default=[], type=_assignment, metavar="NAME=VALUE",
+                    help="an environment assignment of the baseline (repeatable)")
+    ab.add_argument("--candidate-env", action="append", default=[], type=_assignment, metavar="NAME=VALUE",
+                    help="an environment assignment of the candidate (repeatable), e.g. PERFHARNESS_BENCH_SLOWDOWN=0.10")
+    ab.add_argument("--pairs", type=positive_int, default=DEFAULT_PAIRS, help=f"A/B pairs (default {DEFAULT_PAIRS})")
+    ab.add_argument("--out", type=Path, metavar="DIR",
+                    help="where baseline.json and candidate.json go (default .benchmarks/ab-<UTC time>)")
+    _suite_options(ab)
+    _gate_options(ab)
+    ab.set_defaults(handler=run_ab)
+    _accept_negative_thresholds(ab)
+
+
+def _gate_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threshold", type=_threshold, metavar="PERCENT",
+                        help="default threshold such as 5%% (over [tool.perfharness.gates] default; else 5%%)")
+    parser.add_argument("--normalize", action="store_true",
+                        help="divide every time by its own process's reference benchmark (machine drift)")
+    parser.add_argument("--reference", default=DEFAULT_REFERENCE, metavar="NAME",
+                        help=f"the reference benchmark (default {DEFAULT_REFERENCE})")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report as Markdown")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="thresholds in [tool.perfharness.gates] (default ./pyproject.toml if present)")
+    parser.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL",
+                        help="confidence of the interval and the test (default 0.95)")
+
+
+def _suite_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", dest="keyword", metavar="EXPR", help="select benchmarks as pytest -k does")
+    parser.add_argument("--min-rounds", type=positive_int, default=15, help="rounds per benchmark and process (default 15)")
+    parser.add_argument("--max-time", type=positive_float, default=0.5,
+                        help="seconds per benchmark and process, beyond the minimum rounds (default 0.5)")
+
+
+def _accept_negative_thresholds(parser: argparse.ArgumentParser) -> None:
     # argparse takes "-5%" for an option unless it looks like a negative number: let it reach
-    # --threshold, which says what a threshold must be (this parser has no options like "-5")
-    compare._negative_number_matcher = re.compile(r"^-\d*\.?\d+%?$")
+    # --threshold, which says what a threshold must be (these parsers have no options like "-5")
+    parser._negative_number_matcher = re.compile(r"^-\d*\.?\d+%?$")
 
 
 def run_compare(args: argparse.Namespace) -> int:
     """Print the table (warnings on stderr), write the Markdown, return the exit status."""
+    from perfharness.bench.storage import load_run, resolve_last
+
+    if args.vs is None and len(args.runs) != 2:
+        raise UsageError(f"give BASELINE CANDIDATE, or BASELINE... --vs CANDIDATE... (got {len(args.runs)} runs "
+                         "and no --vs)")
+    base_specs, cand_specs = (args.runs, args.vs) if args.vs is not None else (args.runs[:1], args.runs[1:])
+    if args.last:
+        base_specs = [path for spec in base_specs for path in resolve_last(spec, args.last)]
+    return _gate(args, [load_run(spec) for spec in base_specs], [load_run(spec) for spec in cand_specs])
+
+
+def _gate(args: argparse.Namespace, baselines: list, candidates: list) -> int:
+    from perfharness.atomic import atomic_write_bytes
     from perfharness.bench.compare import compare
     from perfharness.bench.gates import load_gates
     from perfharness.bench.report import format_markdown, format_table
-    from perfharness.bench.storage import load_run
-    from perfharness.atomic import atomic_write_bytes
 
     if args.markdown is not None and args.markdown.is_dir():
         raise UsageError(f"--markdown {args.markdown} is a directory; give the name of the file to write")
     gates = load_gates(args.config, args.threshold)
-    comparison = compare(load_run(args.baseline), load_run(args.candidate), gates, confidence=args.confidence,
-                         normalize=args.normalize, reference=args.reference)
+    comparison = compare(baselines, candidates, gates, confidence=args.confidence, normalize=args.normalize,
+                         reference=args.reference)
     for warning in comparison.warnings:
         print(f"perfharness: warning: {warning}", file=sys.stderr)
     print(format_table(comparison), end="")
@@ -60,6 +133,64 @@ def run_compare(args: argparse.Namespace) -> int:
         except OSError as error:
             raise UsageError(f"{args.markdown}: cannot write ({error.strerror})") from None
     return EXIT_REGRESSION if comparison.count("regression") else 0
+
+
+def _progress(message: str) -> None:
+    print(f"perfharness: {message}", file=sys.stderr, flush=True)
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """``bench run``: the merged file's path on stdout; 130 when interrupted (what ran is kept)."""
+    from perfharness.bench.runner import Suite, WorkerFailed, bench_run, save_path, source_root
+
+    suite = Suite(source_root(), args.keyword, args.min_rounds, args.max_time)
+    out = args.json or save_path(args.storage, args.save or "baseline")
+    try:
+        path, complete = bench_run(suite, args.processes, out, _progress)
+    except WorkerFailed as error:
+        print(f"perfharness: error: {error}", file=sys.stderr)
+        return 1
+    print(path)
+    if not complete:
+        _progress("interrupted: the file holds the workers that finished")
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def run_ab(args: argparse.Namespace) -> int:
+    """``bench ab``: run the pairs, then gate the candidate against the baseline."""
+    from perfharness.bench.ab import Variant, run_ab as run_pairs
+    from perfharness.bench.runner import Suite, WorkerFailed, source_root
+    from perfharness.bench.storage import load_run
+
+    root = source_root()
+    variants = (Variant("baseline", args.baseline_rev, dict(args.baseline_env)),
+                Variant("candidate", args.candidate_rev, dict(args.candidate_env)))
+    if variants[0] == Variant("baseline") and variants[1] == Variant("candidate"):
+        raise UsageError("the two variants are the same: give a revision or environment assignments for at least one")
+    out = args.out or Path(".benchmarks") / time.strftime("ab-%Y%m%dT%H%M%SZ", time.gmtime())
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is not a directory")
+    suite = Suite(root, args.keyword, args.min_rounds, args.max_time)
+    try:
+        baseline, candidate, pairs, complete = run_pairs(root, variants, args.pairs, suite, out, _progress)
+    except WorkerFailed as error:
+        print(f"perfharness: error: {error}", file=sys.stderr)
+        return 1
+    status = _gate(args, [load_run(str(baseline))], [load_run(str(candidate))])
+    if not complete:
+        _progress(f"interrupted after {pairs} of {args.pairs} pairs: judged on those (files in {out})")
+        return EXIT_INTERRUPTED
+    return status
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    from perfharness.bench.ab import parse_assignment
+
+    try:
+        return parse_assignment(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _threshold(text: str) -> float:

@@ -1,7 +1,12 @@
-"""Pair two runs by benchmark name and give each pair a verdict.
+"""Pair the runs of two sides by benchmark name and give each benchmark a verdict.
 
-The verdict of one benchmark (ratio = candidate p10 / baseline p10 -- the 10th percentile of the
-rounds, see ``stats.LOCATION_QUANTILE`` -- and t = its threshold):
+A side is one run or several (files), a run one process or several (``bench run`` merges its
+workers). With one process per side, the ratio is candidate p10 / baseline p10 -- the 10th
+percentile of the rounds, see ``stats.LOCATION_QUANTILE`` -- its interval the bootstrap of the
+rounds and p the Mann-Whitney test of the rounds. With more, a side's location is the mean over
+runs of the mean over processes of p10, and interval and p come from the hierarchical bootstrap
+(runs, then processes, then rounds: ``stats.side_ratio``), so the spread between processes and
+between runs is part of the verdict. Then, with t the benchmark's threshold:
 
 1. ``unstable`` when either run had the CPU less than MIN_CPU_SHARE of its time (other processes
    competed: recorded by the suites as ``extra_info["cpu_share"]``), has fewer than MIN_ROUNDS
@@ -26,7 +31,9 @@ from dataclasses import dataclass
 
 
 from perfharness.bench.gates import DEFAULT_REFERENCE, Gates
-from perfharness.bench.stats import location, mann_whitney_p, ratio_interval, relative_iqr
+import numpy as np
+
+from perfharness.bench.stats import location, mann_whitney_p, ratio_interval, noise_note, relative_iqr, side_location, side_ratio
 from perfharness.bench.storage import Benchmark, Run
 from perfharness.errors import UsageError
 
@@ -64,13 +71,14 @@ class Drift:
 
 @dataclass(frozen=True)
 class Comparison:
-    baseline: Run
-    candidate: Run
+    baseline: list[Run]
+    candidate: list[Run]
     rows: list[Row]
     confidence: float
     normalized: bool
     drift: Drift | None
     warnings: list[str]
+    notes: list[str] = dataclasses.field(default_factory=list)  # what the verdicts rest on
 
     def count(self, verdict: str) -> int:
         return sum(row.verdict == verdict for row in self.rows)
@@ -104,81 +112,114 @@ def decide(ratio: float, low: float, high: float, p_value: float, threshold: flo
     return "no change", "significant but within the threshold" if slower or faster else ""
 
 
-def compare(baseline: Run, candidate: Run, gates: Gates, *, confidence: float = 0.95,
+def compare(baseline: Run | list[Run], candidate: Run | list[Run], gates: Gates, *, confidence: float = 0.95,
             normalize: bool = False, reference: str = DEFAULT_REFERENCE) -> Comparison:
-    """Compare every benchmark of both runs except the reference. UsageError on unusable input."""
-    references = baseline.find(reference), candidate.find(reference)
+    """Compare every benchmark found in all runs of both sides, except the reference. UsageError
+    on unusable input."""
+    baselines, candidates = _as_list(baseline), _as_list(candidate)
+    runs = baselines + candidates
+    references = [run.find(reference) for run in runs]
     if normalize and None in references:
-        missing = baseline.path if references[0] is None else candidate.path
+        missing = runs[references.index(None)].path
         raise UsageError(f"--normalize needs the reference benchmark {reference!r}, missing from {missing} "
                          "(name it with --reference, or drop --normalize)")
-    keys = [key for key, bench in baseline.benchmarks.items()
-            if key in candidate.benchmarks and bench is not references[0]]
+    keys = [key for key, bench in runs[0].benchmarks.items()
+            if bench is not references[0] and all(key in run.benchmarks for run in runs)]
     if not keys:
-        raise UsageError(f"no common benchmarks in {baseline.path} and {candidate.path} (paired by name)")
-    pairs = [(baseline.benchmarks[key], candidate.benchmarks[key]) for key in keys]
-    reference_pair = None if None in references else references
-    _require_rounds((baseline, candidate), pairs + ([reference_pair] if reference_pair else []))
+        raise UsageError(f"no common benchmarks in {' and '.join(str(run.path) for run in runs)} (paired by name)")
+    reference_sides = None
+    if None not in references:
+        reference_sides = (references[:len(baselines)], references[len(baselines):])
+    _require_rounds(runs, keys, references)
     drift = None
-    if reference_pair:
-        rounds = reference_pair[0].rounds, reference_pair[1].rounds
-        drift = Drift(reference, location(rounds[1]) / location(rounds[0]),
-                      *ratio_interval(rounds[0], rounds[1], confidence))
-    rows = [_row(key, pair, gates, confidence, reference_pair if normalize else None) for key, pair in zip(keys, pairs)]
+    if reference_sides:
+        ratio, low, high, _, _ = _ratio(*reference_sides, confidence, None)
+        drift = Drift(reference, ratio, low, high)
+    rows = [_row(key, baselines, candidates, gates, confidence, reference_sides if normalize else None) for key in keys]
     if drift and not normalize and not 1 / (1 + gates.default) <= drift.ratio <= 1 + gates.default:
         reason = (f"the machine itself changed: {drift.name} x{drift.ratio:.3f} "
                   "(rerun both on a quiet machine, or compare with --normalize)")
         rows = [dataclasses.replace(row, verdict="unstable", reason=reason)
                 if row.verdict in ("regression", "improvement") else row for row in rows]
-    return Comparison(baseline, candidate, rows, confidence, normalize, drift,
-                      _warnings(baseline, candidate, references, drift, normalize, gates.default))
+    processes = min(len(run.benchmarks[keys[0]].processes) for run in runs)
+    note = noise_note(len(baselines), len(candidates), processes)
+    return Comparison(baselines, candidates, rows, confidence, normalize, drift,
+                      _warnings(baselines, candidates, references, drift, normalize, gates.default),
+                      [note] if note else [])
 
 
-def _require_rounds(runs: tuple[Run, Run], pairs: list[tuple[Benchmark, Benchmark]]) -> None:
-    for side, run in enumerate(runs):
-        lacking = [pair[side].name for pair in pairs if pair[side].rounds is None]
+def _as_list(side: Run | list[Run]) -> list[Run]:
+    return list(side) if isinstance(side, (list, tuple)) else [side]
+
+
+def _require_rounds(runs: list[Run], keys: list[str], references: list[Benchmark | None]) -> None:
+    for r, run in enumerate(runs):
+        lacking = [run.benchmarks[key].name for key in keys if run.benchmarks[key].rounds is None]
+        if references[r] is not None and references[r].rounds is None:
+            lacking.append(references[r].name)
         if lacking:
             more = f" and {len(lacking) - 1} more" if len(lacking) > 1 else ""
             raise UsageError(f"{run.path}: no raw rounds (stats.data) for {lacking[0]}{more}; "
                              "rerun pytest with --benchmark-save-data")
 
 
-def _row(key: str, pair: tuple[Benchmark, Benchmark], gates: Gates, confidence: float,
-         reference: tuple[Benchmark, Benchmark] | None) -> Row:
-    base, cand = pair[0].rounds, pair[1].rounds
-    assert base is not None and cand is not None
-    ratio = location(cand) / location(base)
-    scaled_base, scaled_cand, reference_rounds = base, cand, None
-    if reference is not None:
-        reference_rounds = reference[0].rounds, reference[1].rounds
-        scaled_base, scaled_cand = base / location(reference_rounds[0]), cand / location(reference_rounds[1])
-        ratio /= location(reference_rounds[1]) / location(reference_rounds[0])
-    low, high = ratio_interval(base, cand, confidence, reference_rounds)
-    p_value = mann_whitney_p(scaled_base, scaled_cand)
-    threshold = gates.threshold(pair[1].name, pair[1].fullname, pair[1].group)
-    shares = tuple(bench.extra_info.get("cpu_share") for bench in pair)
-    verdict, reason = decide(ratio, low, high, p_value, threshold, confidence, (len(base), len(cand)),
-                             (relative_iqr(base), relative_iqr(cand)), shares)
-    return Row(key, location(base), location(cand), ratio, low, high, p_value, threshold, verdict, reason)
+def _ratio(base: list[Benchmark], cand: list[Benchmark], confidence: float,
+           references: tuple[list[Benchmark], list[Benchmark]] | None) -> tuple[float, float, float, float, str]:
+    """(ratio, low, high, p, note) of one benchmark's runs on each side (see the module docstring)."""
+    base_side, cand_side = [b.processes for b in base], [c.processes for c in cand]
+    ref_sides = tuple([r.processes for r in side] for side in references) if references else None
+    if len(base_side) == len(cand_side) == 1 and len(base_side[0]) == len(cand_side[0]) == 1:
+        b, c = base_side[0][0], cand_side[0][0]
+        ratio = location(c) / location(b)
+        reference_rounds, scaled_b, scaled_c = None, b, c
+        if ref_sides:
+            reference_rounds = ref_sides[0][0][0], ref_sides[1][0][0]
+            ratio /= location(reference_rounds[1]) / location(reference_rounds[0])
+            scaled_b, scaled_c = b / location(reference_rounds[0]), c / location(reference_rounds[1])
+        low, high = ratio_interval(b, c, confidence, reference_rounds)
+        return ratio, low, high, mann_whitney_p(scaled_b, scaled_c), noise_note(1, 1)
+    return side_ratio(base_side, cand_side, confidence, ref_sides)
 
 
-def _warnings(baseline: Run, candidate: Run, references: tuple[Benchmark | None, Benchmark | None],
+def _row(key: str, baselines: list[Run], candidates: list[Run], gates: Gates, confidence: float,
+         references: tuple[list[Benchmark], list[Benchmark]] | None) -> Row:
+    base = [run.benchmarks[key] for run in baselines]
+    cand = [run.benchmarks[key] for run in candidates]
+    ratio, low, high, p_value, _ = _ratio(base, cand, confidence, references)
+    threshold = gates.threshold(cand[0].name, cand[0].fullname, cand[0].group)
+    shares = tuple(_lowest(bench.extra_info.get("cpu_share") for bench in side) for side in (base, cand))
+    rounds = tuple(sum(len(bench.rounds) for bench in side) for side in (base, cand))
+    spread = tuple(float(np.median([relative_iqr(p) for bench in side for p in bench.processes])) for side in (base, cand))
+    verdict, reason = decide(ratio, low, high, p_value, threshold, confidence, rounds, spread, shares)
+    return Row(key, side_location([b.processes for b in base]), side_location([c.processes for c in cand]), ratio,
+               low, high, p_value, threshold, verdict, reason)
+
+
+def _lowest(values) -> float | None:
+    known = [value for value in values if value is not None]
+    return min(known) if known else None
+
+
+def _warnings(baselines: list[Run], candidates: list[Run], references: list[Benchmark | None],
               drift: Drift | None, normalize: bool, threshold: float) -> list[str]:
     warnings = []
-    machines = [_machine(baseline), _machine(candidate)]
-    differences = [f"{field} {a!r} vs {b!r}" for field, a, b in zip(("node", "arch", "cpu"), *machines) if a != b]
-    if differences:
+    machines = list(dict.fromkeys(_machine(run) for run in baselines + candidates))
+    if len(machines) > 1:
+        differences = [f"{field} {' vs '.join(repr(m[i]) for m in machines)}"
+                       for i, field in enumerate(("node", "arch", "cpu")) if len({m[i] for m in machines}) > 1]
         warnings.append(f"the runs come from different machines ({'; '.join(differences)}): verdicts compare "
                         "machines as well as code" + ("" if normalize else "; consider --normalize"))
-    versions = _openvino(baseline), _openvino(candidate)
+    versions = set().union(*map(_openvino, baselines)), set().union(*map(_openvino, candidates))
     if all(versions) and versions[0] != versions[1]:
         warnings.append(f"different OpenVINO versions: baseline {', '.join(sorted(versions[0]))}, "
                         f"candidate {', '.join(sorted(versions[1]))}")
-    for run, other, side in ((baseline, candidate, "baseline"), (candidate, baseline, "candidate")):
-        alone = [key for key, bench in run.benchmarks.items()
-                 if key not in other.benchmarks and bench not in references]
+    everywhere = set.intersection(*(set(run.benchmarks) for run in baselines + candidates))
+    for side, name in ((baselines, "baseline"), (candidates, "candidate")):
+        alone = sorted({key for run in side for key, bench in run.benchmarks.items()
+                        if key not in everywhere and bench not in references})
         if alone:
-            warnings.append(f"{len(alone)} benchmark(s) only in the {side}, not compared: {', '.join(alone)}")
+            where = f"only in the {name}" if len(baselines) == len(candidates) == 1 else f"not in every run ({name})"
+            warnings.append(f"{len(alone)} benchmark(s) {where}, not compared: {', '.join(alone)}")
     if drift and not normalize and not 1 / (1 + threshold) <= drift.ratio <= 1 + threshold:
         warnings.append(f"the reference {drift.name} changed by {drift.ratio - 1:+.1%}: the machine itself is "
                         "slower or faster; consider --normalize")

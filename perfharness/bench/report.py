@@ -20,6 +20,7 @@ def format_table(comparison: Comparison) -> str:
     cells = [_header(comparison)] + [_cells(row, ", ", "[{}]") for row in comparison.rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(HEADER) - 1)]
     lines = [f"baseline:  {_describe(comparison.baseline)}", f"candidate: {_describe(comparison.candidate)}"]
+    lines += [f"note: {note}" for note in comparison.notes]
     if comparison.drift:
         lines.append(_drift(comparison.drift, comparison))
     for line in cells:
@@ -34,6 +35,7 @@ def format_markdown(comparison: Comparison) -> str:
     outcome = f"failed ({regressions} regression{'s' if regressions != 1 else ''})" if regressions else "passed"
     lines = [f"### Benchmark gate: {outcome}", "", f"- baseline: {_describe(comparison.baseline, '`')}",
              f"- candidate: {_describe(comparison.candidate, '`')}"]
+    lines += [f"- note: {note}" for note in comparison.notes]
     if comparison.drift:
         lines.append(f"- {_drift(comparison.drift, comparison, '`')}")
     lines += [f"- **warning:** {warning}" for warning in comparison.warnings] + [""]
@@ -57,12 +59,20 @@ def _cells(row: Row, dash: str, brackets: str) -> list[str]:
             brackets.format(f"{row.low:.3f}{dash}{row.high:.3f}"), _p(row.p_value), _percent(row.threshold), verdict]
 
 
-def _describe(run: Run, quote: str = "") -> str:
-    commit = run.commit_info
-    text = f"{quote}{run.path}{quote}"
-    if commit.get("id"):
-        text += f" (commit {quote}{str(commit['id'])[:12]}{quote}{', dirty' if commit.get('dirty') else ''})"
-    return text
+def _describe(runs: list[Run], quote: str = "") -> str:
+    """A side: its file(s), each with its commit, and how many processes each run merged."""
+    parts = []
+    for run in runs:
+        commit = run.commit_info
+        text = f"{quote}{run.path}{quote}"
+        details = []
+        if commit.get("id"):
+            details.append(f"commit {quote}{str(commit['id'])[:12]}{quote}{', dirty' if commit.get('dirty') else ''}")
+        processes = max((len(bench.processes) for bench in run.benchmarks.values() if bench.rounds is not None), default=1)
+        if processes > 1:
+            details.append(f"{processes} processes")
+        parts.append(text + (f" ({'; '.join(details)})" if details else ""))
+    return ("" if len(runs) == 1 else f"{len(runs)} runs: ") + ", ".join(parts)
 
 
 def _drift(drift: Drift, comparison: Comparison, quote: str = "") -> str:

@@ -106,3 +106,127 @@ def _exact_distribution(n1: int, n2: int) -> np.ndarray:
             row.append(p)
         previous = row
     return previous[n2]
+
+
+# -- several processes per run, several runs per side ----------------------------------------------------------------
+#
+# A side is a list of runs, a run a list of processes, a process its array of round times. Its
+# location is the mean over runs of the mean over processes of each process's p10: every process
+# counts alike, and a slow burst inside one process moves only that process's p10. The
+# hierarchical bootstrap resamples runs, then processes within each drawn run, then rounds within
+# each drawn process (that process's p10 drawn from its order statistics, as above), so the spread
+# between runs and between processes is part of the interval.
+
+Side = list[list[np.ndarray]]
+
+
+def side_location(side: Side, quantile: float = LOCATION_QUANTILE, reference: Side | None = None) -> float:
+    """Mean over runs of the mean over processes of p10 (each divided by the same process's
+    reference p10 when ``reference``, with the same shape, is given)."""
+    values = []
+    for r, run in enumerate(side):
+        per_process = [location(rounds, quantile) / (location(reference[r][p], quantile) if reference else 1.0)
+                       for p, rounds in enumerate(run)]
+        values.append(float(np.mean(per_process)))
+    return float(np.mean(values))
+
+
+def run_locations(side: Side, quantile: float = LOCATION_QUANTILE, reference: Side | None = None) -> np.ndarray:
+    """Each run's location (mean over its processes of p10, normalised like ``side_location``)."""
+    return np.asarray([side_location([run], quantile, [reference[r]] if reference else None)
+                       for r, run in enumerate(side)])
+
+
+def process_locations(side: Side, quantile: float = LOCATION_QUANTILE, reference: Side | None = None) -> np.ndarray:
+    """Every process's p10 (normalised like ``side_location``), all runs together."""
+    return np.asarray([location(rounds, quantile) / (location(reference[r][p], quantile) if reference else 1.0)
+                       for r, run in enumerate(side) for p, rounds in enumerate(run)])
+
+
+def hierarchical_draws(side: Side, draws: int, rng: np.random.Generator, quantile: float = LOCATION_QUANTILE,
+                       reference: Side | None = None) -> np.ndarray:
+    """``side_location`` of ``draws`` hierarchical resamples (runs, then processes, then rounds),
+    their spread around the side's location widened by sqrt(R / (R - 1)) for R runs: the plain
+    bootstrap of a few runs understates the variance of their mean by that factor."""
+    runs = len(side)
+    widest = max(len(run) for run in side)
+    flat, offsets, sizes, ref_flat, ref_offsets, ref_sizes = [], [], [], [], [], []
+    for r, run in enumerate(side):
+        for p in range(widest):
+            rounds = np.sort(run[p]) if p < len(run) else np.zeros(1)
+            offsets.append(sum(len(a) for a in flat))
+            sizes.append(len(rounds))
+            flat.append(rounds)
+            if reference:
+                ref = np.sort(reference[r][p]) if p < len(run) else np.ones(1)
+                ref_offsets.append(sum(len(a) for a in ref_flat))
+                ref_sizes.append(len(ref))
+                ref_flat.append(ref)
+    counts = np.asarray([len(run) for run in side])
+    run_pick = rng.integers(0, runs, (draws, runs))  # runs with replacement
+    process_pick = (rng.random((draws, runs, widest)) * counts[run_pick][..., None]).astype(int)
+    valid = np.arange(widest)[None, None, :] < counts[run_pick][..., None]
+    slots = run_pick[..., None] * widest + process_pick  # index of the drawn process
+
+    def drawn_p10(flat_values: list[np.ndarray], starts: list[int], lengths: list[int]) -> np.ndarray:
+        n = np.asarray(lengths)[slots]
+        k = np.maximum(1, np.ceil(quantile * n)).astype(int)
+        u = rng.beta(k, n - k + 1)
+        index = np.minimum((u * n).astype(int), n - 1)
+        return np.concatenate(flat_values)[np.asarray(starts)[slots] + index]
+
+    values = drawn_p10(flat, offsets, sizes)
+    if reference:
+        values = values / drawn_p10(ref_flat, ref_offsets, ref_sizes)
+    per_run = np.where(valid, values, 0.0).sum(axis=2) / valid.sum(axis=2)
+    means = per_run.mean(axis=1)
+    if runs > 1:  # resampling R runs spreads their mean by only (R - 1) / R of its variance: undo that
+        centre = side_location(side, quantile, reference)
+        means = centre + (means - centre) * math.sqrt(runs / (runs - 1))
+    return means
+
+
+def noise_note(baseline_runs: int, candidate_runs: int, processes: int = 1) -> str:
+    """What the spread between runs is known from, when it is not from several runs of both
+    sides (``processes``: the fewest processes of a run)."""
+    if baseline_runs == candidate_runs == 1:
+        if processes > 1:
+            return ("one run per side: between-run noise cannot be estimated; the spread between its processes "
+                    "stands in for it")
+        return "one run per side: between-run noise cannot be estimated, the verdict rests on noise within the runs"
+    if min(baseline_runs, candidate_runs) == 1:
+        side = "baseline" if baseline_runs > 1 else "candidate"
+        return f"between-run noise learned from the {max(baseline_runs, candidate_runs)} {side} runs"
+    return ""
+
+
+def side_ratio(baseline: Side, candidate: Side, confidence: float, references: tuple[Side, Side] | None = None,
+               draws: int = DRAWS, seed: int = SEED,
+               quantile: float = LOCATION_QUANTILE) -> tuple[float, float, float, float, str]:
+    """(ratio, interval low, high, bootstrap p, note) of the candidate/baseline location.
+
+    When one side has a single run and the other several, the single run's draws are scaled by
+    the other side's run-to-run spread (a random run's location over their mean): the noise floor
+    learned from the several runs. With a single run on both sides nothing is known of the spread
+    between runs, and the note says so. The p-value is the bootstrap's two-sided
+    2 min(P(ratio <= 1), P(ratio >= 1)).
+    """
+    rng = np.random.default_rng(seed)
+    ref_base, ref_cand = references or (None, None)
+    base = hierarchical_draws(baseline, draws, rng, quantile, ref_base)
+    cand = hierarchical_draws(candidate, draws, rng, quantile, ref_cand)
+    note = noise_note(len(baseline), len(candidate), min(len(run) for run in baseline + candidate))
+    if len(baseline) != len(candidate) and min(len(baseline), len(candidate)) == 1:
+        several, several_refs = (baseline, ref_base) if len(baseline) > 1 else (candidate, ref_cand)
+        floor = run_locations(several, quantile, several_refs)
+        factor = floor[rng.integers(0, len(floor), draws)] / floor.mean()
+        if len(candidate) == 1:
+            cand = cand * factor
+        else:
+            base = base * factor
+    ratios = cand / base
+    ratio = side_location(candidate, quantile, ref_cand) / side_location(baseline, quantile, ref_base)
+    alpha = 1 - confidence
+    low, high = np.quantile(ratios, [alpha / 2, 1 - alpha / 2])
+    p_value = min(1.0, 2 * min(float(np.mean(ratios <= 1)), float(np.mean(ratios >= 1))))
+    return ratio, float(low), float(high), max(p_value, 1 / draws), note

@@ -25,15 +25,30 @@ STORAGE = Path(".benchmarks")
 MAX_FILE_BYTES = 512 * 2**20  # a run with raw rounds of every suite is a few MiB; anything this big is not one
 
 
+PROCESS_ROUNDS = "rounds_per_process"  # extra_info of a run merged from worker processes (bench.runner)
+
+
 @dataclass(frozen=True, eq=False)
 class Benchmark:
-    """One benchmark of a run; ``rounds`` is None when the raw data was not saved."""
+    """One benchmark of a run; ``rounds`` is None when the raw data was not saved.
+
+    A run merged from several worker processes keeps their rounds one after another in
+    ``stats.data`` and how many came from each in ``extra_info["rounds_per_process"]``."""
 
     name: str
     fullname: str
     group: str | None
     rounds: np.ndarray | None
     extra_info: dict[str, Any]
+
+    @property
+    def processes(self) -> list[np.ndarray]:
+        """The rounds of each worker process (one process when the run was not merged)."""
+        assert self.rounds is not None
+        counts = self.extra_info.get(PROCESS_ROUNDS)
+        if not counts:
+            return [self.rounds]
+        return np.split(self.rounds, np.cumsum(counts)[:-1])
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +79,21 @@ def resolve(spec: str, storage: Path = STORAGE) -> Path:
     if len(machines) > 1:
         raise UsageError(f"{spec}: saved runs of that name for several machines ({', '.join(machines)}); give the file")
     return max(matches, key=lambda p: p.name)
+
+
+def resolve_last(spec: str, count: int, storage: Path = STORAGE) -> list[str]:
+    """The ``count`` most recent saved runs named ``spec`` (oldest first), or ``[spec]`` when it is
+    a path: a baseline kept as its last K runs, so that the gate sees the machine's spread."""
+    path = Path(spec)
+    if path.exists() or path.suffix == ".json" or len(path.parts) > 1:
+        return [spec]
+    matches = sorted((p for p in storage.glob("*/*.json") if p.stem.partition("_")[2] == spec), key=lambda p: p.name)
+    if not matches:
+        raise UsageError(f"{spec}: no saved run of that name in {storage}/")
+    machines = sorted({p.parent.name for p in matches})
+    if len(machines) > 1:
+        raise UsageError(f"{spec}: saved runs of that name for several machines ({', '.join(machines)}); give the files")
+    return [str(p) for p in matches[-count:]]
 
 
 def read_input_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -119,13 +149,14 @@ def _benchmark(entry: object, path: Path) -> Benchmark:
             and isinstance(entry.get("stats"), dict)):
         raise UsageError(f"{path}: not a pytest-benchmark file (a benchmark without name, fullname or stats)")
     data = entry["stats"].get("data")
-    return Benchmark(
-        name=entry["name"],
-        fullname=entry["fullname"],
-        group=entry.get("group"),
-        rounds=None if data is None else _rounds(data, entry["name"], path),
-        extra_info=entry.get("extra_info") or {},
-    )
+    extra_info = entry.get("extra_info") or {}
+    rounds = None if data is None else _rounds(data, entry["name"], path)
+    counts = extra_info.get(PROCESS_ROUNDS)
+    if counts is not None and rounds is not None and not (
+            isinstance(counts, list) and all(isinstance(c, int) and c > 0 for c in counts) and sum(counts) == len(rounds)):
+        raise UsageError(f"{path}: {entry['name']}: extra_info.{PROCESS_ROUNDS} does not add up to its rounds")
+    return Benchmark(name=entry["name"], fullname=entry["fullname"], group=entry.get("group"), rounds=rounds,
+                     extra_info=extra_info)
 
 
 def _rounds(data: object, name: str, path: Path) -> np.ndarray:

@@ -32,6 +32,18 @@ def bench_pipelines() -> dict[str, object]:
     return {precision: build_pipeline("mediapipe", engine_config(precision)) for precision in ("FP32", "FP16")}
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``PERFHARNESS_BENCH_ORDER=k/N`` (set by ``perfharness bench run`` for its k-th of N worker
+    processes) rotates the benchmarks by k/N of their number, so that a slow minute of the
+    machine lands on different benchmarks in different workers."""
+    order = os.environ.get("PERFHARNESS_BENCH_ORDER")
+    if not order or not items:
+        return
+    k, n = (int(part) for part in order.split("/"))
+    shift = k * len(items) // n
+    items[:] = items[shift:] + items[:shift]
+
+
 _COLLECTOR: dict[str, object] = {}
 
 

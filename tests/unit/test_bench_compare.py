@@ -226,13 +226,15 @@ def test_reports():
     comparison = compare(baseline, candidate, Gates(), normalize=True)
     table = format_table(comparison).splitlines()
     assert table[0] == "baseline:  base.json (commit 6d9bd4ce52bd)"
-    assert re.match(r"ratios normalised by reference\[openvino-conv\]: candidate/baseline (0\.9|1\.0)\d\d ", table[2])
-    assert table[3].split() == ["benchmark", "baseline", "p10", "ms", "candidate", "p10", "ms", "ratio", "95%", "CI", "p", "gate",
+    assert table[2] == ("note: one run per side: between-run noise cannot be estimated, the verdict rests on noise "
+                        "within the runs")
+    assert re.match(r"ratios normalised by reference\[openvino-conv\]: candidate/baseline (0\.9|1\.0)\d\d ", table[3])
+    assert table[4].split() == ["benchmark", "baseline", "p10", "ms", "candidate", "p10", "ms", "ratio", "95%", "CI", "p", "gate",
                                 "verdict"]
-    assert table[4].startswith(MODEL) and table[4].endswith("5%  regression")
-    assert "unstable: too few rounds" in table[5]
+    assert table[5].startswith(MODEL) and table[5].endswith("5%  regression")
+    assert "unstable: too few rounds" in table[6]
     assert table[-1] == "1 regression, 0 improvements, 0 no change, 1 unstable"
-    assert table[3].index("verdict") == table[4].index("regression") == table[5].index("unstable")
+    assert table[4].index("verdict") == table[5].index("regression") == table[6].index("unstable")
     markdown = format_markdown(comparison)
     assert markdown.startswith("### Benchmark gate: failed (1 regression)\n")
     assert f"| `{MODEL}` |" in markdown and "| **regression** |" in markdown
@@ -447,7 +449,7 @@ def test_real_pytest_benchmark_files(perfharness, tmp_path, monkeypatch):
         subprocess.run(pytest_command + extra, cwd=tmp_path, check=True, capture_output=True)
     monkeypatch.chdir(tmp_path)
     status, out, err = perfharness("base", "candidate.json", "--normalize")
-    assert status in (0, 1) and out.splitlines()[4].startswith("test_other ")
+    assert status in (0, 1) and out.splitlines()[5].startswith("test_other ")
     status, out, err = perfharness("nodata", "candidate.json")
     assert status == 2 and "--benchmark-save-data" in err
 

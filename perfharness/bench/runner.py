@@ -1,0 +1,176 @@
+"""The benchmark suites in several fresh worker processes, merged into one pytest-benchmark file.
+
+Each worker is a new interpreter (``python -m pytest tests/benchmarks --benchmark-only ...``)
+with models compiled afresh, so the spread between processes -- what one process cannot show:
+its memory layout, its threads' placement, the machine's minute -- is sampled. Worker k of N
+runs the benchmarks rotated by k/N of their number (``PERFHARNESS_BENCH_ORDER``), so a slow
+minute lands on different benchmarks in different workers. The merged file is what
+pytest-benchmark writes (its ``compare`` reads it): per benchmark the rounds of all workers one
+after another in ``stats.data``, stats recomputed by pytest-benchmark's own ``Stats``, and
+``extra_info["rounds_per_process"]`` saying how many rounds came from each worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_benchmark.stats import Stats
+
+from perfharness.atomic import atomic_write_text
+from perfharness.bench.storage import PROCESS_ROUNDS
+from perfharness.errors import UsageError
+
+ORDER_ENV = "PERFHARNESS_BENCH_ORDER"  # "k/N": rotate the collected benchmarks by k/N of their number
+NO_TESTS_COLLECTED = 5  # pytest's exit status when -k selects nothing
+
+
+@dataclass(frozen=True)
+class Suite:
+    """What a worker runs: the benchmarks of the checkout at ``root``, with pytest-benchmark's
+    round settings, and environment assignments of the variant (``env``)."""
+
+    root: Path
+    keyword: str | None = None
+    min_rounds: int = 15
+    max_time: float = 0.5
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def command(self, json_path: Path) -> list[str]:
+        command = [sys.executable, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider",
+                   str(self.root / "tests" / "benchmarks"), "--benchmark-only", "--benchmark-warmup=on",
+                   f"--benchmark-min-rounds={self.min_rounds}", f"--benchmark-max-time={self.max_time}",
+                   f"--benchmark-json={json_path}"]
+        return command + (["-k", self.keyword] if self.keyword else [])
+
+    def environment(self, order: str) -> dict[str, str]:
+        path = os.pathsep.join(filter(None, [str(self.root), os.environ.get("PYTHONPATH")]))
+        return {**os.environ, **self.env, ORDER_ENV: order, "PYTHONPATH": path}
+
+
+def source_root() -> Path:
+    """The checkout this perfharness runs from; UsageError when it has no benchmark suites."""
+    import perfharness
+
+    root = Path(perfharness.__file__).resolve().parents[1]
+    if not (root / "tests" / "benchmarks").is_dir():
+        raise UsageError(f"the benchmark suites are not here ({root / 'tests' / 'benchmarks'}): "
+                         "run perfharness bench from a source checkout")
+    return root
+
+
+class WorkerFailed(Exception):
+    """A worker process failed; the message is one line."""
+
+
+def run_worker(suite: Suite, order: str, folder: Path, label: str) -> dict:
+    """Run one worker; its pytest-benchmark document. WorkerFailed / UsageError on failure."""
+    json_path = folder / f"{label}.json"
+    log_path = folder / f"{label}.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(suite.command(json_path), cwd=suite.root, env=suite.environment(order),
+                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            status = process.wait()
+        except KeyboardInterrupt:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            raise
+    if status == NO_TESTS_COLLECTED:
+        raise UsageError(f"no benchmark matches -k {suite.keyword!r}" if suite.keyword else "no benchmark collected")
+    if status != 0 or not json_path.exists():
+        tail = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()][-1:]
+        raise WorkerFailed(f"benchmark worker {label} exited {status}: {tail[0] if tail else 'no output'}")
+    return json.loads(json_path.read_text())
+
+
+def merge(documents: Sequence[dict], planned: int | None = None) -> dict:
+    """One pytest-benchmark document from the workers' documents (see the module docstring).
+    ``planned``: how many workers were meant to run, recorded when fewer did."""
+    if not documents:
+        raise ValueError("nothing to merge")
+    order: list[str] = []
+    by_name: dict[str, list[dict]] = {}
+    for document in documents:
+        for entry in document["benchmarks"]:
+            if entry["fullname"] not in by_name:
+                order.append(entry["fullname"])
+            by_name.setdefault(entry["fullname"], []).append(entry)
+    benchmarks = []
+    for fullname in order:
+        entries = by_name[fullname]
+        stats = Stats()
+        counts = []
+        for entry in entries:
+            data = entry["stats"]["data"]
+            counts.append(len(data))
+            for value in data:
+                stats.update(value)
+        shares = [e["extra_info"]["cpu_share"] for e in entries if isinstance(e.get("extra_info"), dict)
+                  and e["extra_info"].get("cpu_share") is not None]
+        extra_info = {**(entries[0].get("extra_info") or {}), PROCESS_ROUNDS: counts}
+        if shares:
+            extra_info["cpu_share"] = min(shares)  # the most disturbed worker decides
+        data = [value for entry in entries for value in entry["stats"]["data"]]
+        benchmarks.append({**entries[0], "extra_info": extra_info,
+                           "stats": {**stats.as_dict(), "data": data, "iterations": entries[0]["stats"].get("iterations", 1)}})
+    merged = {**documents[0], "benchmarks": benchmarks,
+              "datetime": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}
+    merged["perfharness"] = {"processes": len(documents), "processes_planned": planned or len(documents)}
+    return merged
+
+
+def run_processes(suite: Suite, processes: int, folder: Path, label: str = "worker",
+                  progress: Callable[[str], None] | None = None) -> tuple[list[dict], bool]:
+    """Run ``processes`` workers one after another; (their documents, whether all ran). An
+    interrupt (KeyboardInterrupt) stops the current worker and keeps the finished ones."""
+    documents: list[dict] = []
+    try:
+        for k in range(processes):
+            start = time.monotonic()
+            documents.append(run_worker(suite, f"{k}/{processes}", folder, f"{label}-{k + 1}"))
+            if progress:
+                progress(f"{label} {k + 1}/{processes}: {len(documents[-1]['benchmarks'])} benchmarks "
+                         f"in {time.monotonic() - start:.0f} s")
+    except KeyboardInterrupt:
+        return documents, False
+    return documents, True
+
+
+def save_path(storage: Path, name: str) -> Path:
+    """``storage/<machine id>/NNNN_<name>.json``, numbered after the runs saved there (as
+    pytest-benchmark numbers its saved runs)."""
+    from pytest_benchmark.utils import get_machine_id
+
+    folder = Path(storage) / get_machine_id()
+    numbers = [int(p.name[:4]) for p in folder.glob("[0-9][0-9][0-9][0-9]_*.json")]
+    return folder / f"{max(numbers, default=0) + 1:04d}_{name}.json"
+
+
+def write_document(path: Path, document: dict) -> None:
+    try:
+        atomic_write_text(path, json.dumps(document, indent=4))
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write ({error.strerror})") from None
+
+
+def bench_run(suite: Suite, processes: int, out: Path, progress: Callable[[str], None]) -> tuple[Path, bool]:
+    """Run and merge; write ``out``; (the file, whether every worker ran)."""
+    with tempfile.TemporaryDirectory(prefix="perfharness-bench-") as folder:
+        documents, complete = run_processes(suite, processes, Path(folder), progress=progress)
+        if not documents:
+            raise KeyboardInterrupt
+        write_document(out, merge(documents, processes))
+    return out, complete
+

@@ -1,0 +1,104 @@
+"""``bench run`` and ``bench ab`` end to end on a small selection: real workers, real verdicts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from procs import ROOT
+
+SELECTION = ["-k", "iris_landmarks-FP32 and model or reference", "--min-rounds", "15", "--max-time", "0.3"]
+
+
+def perfharness(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "perfharness", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=900)
+
+
+def model_row(out: str) -> list[str]:
+    (row,) = [line for line in out.splitlines() if line.startswith("model[mediapipe/iris_landmarks-FP32]")]
+    return row.split()
+
+
+def skip_if_the_cpu_was_taken(row: list[str]) -> None:
+    if "unstable:" in row and "CPU" in row:
+        pytest.skip(f"other processes took the CPU during the run: {' '.join(row)}")
+
+
+def test_bench_run_merges_fresh_processes_into_one_file(tmp_path):
+    out = tmp_path / "run.json"
+    done = perfharness("bench", "run", "--processes", "2", "--json", str(out), *SELECTION)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    assert "worker 2/2" in done.stderr
+    document = json.loads(out.read_text())
+    assert document["perfharness"] == {"processes": 2, "processes_planned": 2}
+    names = {b["name"]: b for b in document["benchmarks"]}
+    assert set(names) == {"model[mediapipe/iris_landmarks-FP32]", "reference[openvino-conv]"}
+    for bench in names.values():
+        counts = bench["extra_info"]["rounds_per_process"]
+        assert len(counts) == 2 and min(counts) >= 15 and sum(counts) == len(bench["stats"]["data"])
+    script = Path(sys.executable).with_name("pytest-benchmark")
+    listed = subprocess.run([str(script), "compare", str(out)], capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and "iris_landmarks-FP32" in listed.stdout
+
+
+def test_bench_ab_catches_an_injected_slowdown(tmp_path):
+    done = perfharness("bench", "ab", "--candidate-env", "PERFHARNESS_BENCH_SLOWDOWN=0.5", "--pairs", "2",
+                       "--out", str(tmp_path / "ab"), *SELECTION)
+    row = model_row(done.stdout)
+    skip_if_the_cpu_was_taken(row)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert row[-1] == "regression" and float(row[3]) > 1.3
+    assert "pair 2/2" in done.stderr
+    for side in ("baseline", "candidate"):
+        document = json.loads((tmp_path / "ab" / f"{side}.json").read_text())
+        assert document["perfharness"]["processes"] == 2
+
+
+def test_bench_ab_without_a_change_passes(tmp_path):
+    done = perfharness("bench", "ab", "--candidate-env", "PERFHARNESS_AB_TEST_LABEL=b", "--pairs", "2",
+                       "--threshold", "25%", "--out", str(tmp_path / "ab"), *SELECTION)
+    row = model_row(done.stdout)
+    skip_if_the_cpu_was_taken(row)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert row[-1] != "regression"
+
+
+@pytest.fixture
+def clone(tmp_path) -> Path:
+    """A clean clone of this checkout's committed state, run from its own source."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs git and a git checkout")
+    path = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(path)], check=True, timeout=300)
+    return path
+
+
+def test_bench_ab_runs_a_revision_in_a_worktree_of_its_own(clone):
+    env = {**os.environ, "PYTHONPATH": str(clone)}
+    done = perfharness("bench", "ab", "--baseline-rev", "HEAD", "--candidate-env", "PERFHARNESS_AB_TEST_LABEL=b",
+                       "--pairs", "1", "--threshold", "25%", "--out", str(clone / "ab"),
+                       "-k", "reference", "--min-rounds", "10", "--max-time", "0.2", cwd=clone, env=env)
+    assert done.returncode in (0, 1), done.stderr
+    head = subprocess.run(["git", "-C", str(clone), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    assert f"(commit {head[:12]}" in done.stdout.splitlines()[0]
+    listed = subprocess.run(["git", "-C", str(clone), "worktree", "list"], capture_output=True, text=True).stdout
+    assert len(listed.strip().splitlines()) == 1  # the temporary worktree is gone
+
+
+@pytest.mark.parametrize("case", ["no such revision", "dirty checkout"])
+def test_bench_ab_refuses_in_one_line(clone, case):
+    env = {**os.environ, "PYTHONPATH": str(clone)}
+    if case == "dirty checkout":
+        (clone / "README.md").write_text("changed\n")
+    revision = "no-such-rev" if case == "no such revision" else "HEAD"
+    done = perfharness("bench", "ab", "--baseline-rev", revision, "--pairs", "1", "-k", "reference", cwd=clone, env=env)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    expected = "no revision 'no-such-rev'" if case == "no such revision" else "uncommitted changes"
+    assert expected in done.stderr

@@ -1,0 +1,141 @@
+"""Several processes per run and several runs per side, on synthetic files of known truth."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_bench_compare import MODEL, document, rounds
+
+from perfharness.bench.compare import compare
+from perfharness.bench.gates import DEFAULT_REFERENCE, Gates
+from perfharness.bench.report import format_table
+from perfharness.bench.runner import merge
+from perfharness.bench.stats import side_location, side_ratio
+from perfharness.bench.storage import PROCESS_ROUNDS, parse_run
+from perfharness.errors import UsageError
+
+
+def worker_document(seed: int, scale: float, names=(MODEL,), n: int = 40) -> dict:
+    """What one worker process writes: its rounds of each benchmark."""
+    doc = document({name: rounds(seed + k, scale, n=n) for k, name in enumerate(names)})
+    for entry in doc["benchmarks"]:
+        entry["extra_info"]["cpu_share"] = 0.99
+    return doc
+
+
+def merged_run(seed: int, run_scale: float, processes: int = 5, sigma_process: float = 0.02, names=(MODEL,),
+               path: str = "run.json", n: int = 40):
+    """A run of ``processes`` workers of ``n`` rounds: the run's machine state (``run_scale``)
+    times a per-process offset (memory layout, thread placement)."""
+    rng = np.random.default_rng(seed)
+    documents = [worker_document(seed * 100 + p, run_scale * rng.lognormal(0, sigma_process), names, n)
+                 for p in range(processes)]
+    return parse_run(merge(documents), path)
+
+
+def test_merge_keeps_each_process_and_pytest_benchmark_stats(tmp_path):
+    documents = [worker_document(p, 1.0 + p / 10, (MODEL, DEFAULT_REFERENCE), n=20 + p) for p in range(3)]
+    merged = merge(documents, planned=4)
+    (entry, reference) = merged["benchmarks"]
+    assert entry["extra_info"][PROCESS_ROUNDS] == [20, 21, 22] and entry["stats"]["rounds"] == 63
+    everything = np.concatenate([d["benchmarks"][0]["stats"]["data"] for d in documents])
+    assert entry["stats"]["data"] == everything.tolist()
+    assert entry["stats"]["min"] == everything.min() and entry["stats"]["median"] == pytest.approx(np.median(everything))
+    assert merged["perfharness"] == {"processes": 3, "processes_planned": 4}
+    run = parse_run(merged, tmp_path / "m.json")
+    split = run.benchmarks[MODEL].processes
+    assert [len(p) for p in split] == [20, 21, 22]
+    assert np.array_equal(split[1], documents[1]["benchmarks"][0]["stats"]["data"])
+    path = tmp_path / "merged.json"
+    path.write_text(json.dumps(merged))
+    script = Path(sys.executable).with_name("pytest-benchmark")
+    listed = subprocess.run([str(script), "compare", str(path)], capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and MODEL in listed.stdout and "63" in listed.stdout
+
+
+def test_rounds_per_process_must_add_up(tmp_path):
+    doc = merge([worker_document(1, 1.0)])
+    doc["benchmarks"][0]["extra_info"][PROCESS_ROUNDS] = [10, 10]
+    with pytest.raises(UsageError, match="does not add up"):
+        parse_run(doc, tmp_path / "bad.json")
+
+
+def test_between_run_shifts_fool_a_single_run_not_several_runs_per_side():
+    """Whole runs of one process shifted by a random few percent (as seen on these VMs): judged
+    one run per side, identical code is called a regression again and again; with three runs per
+    side, or five processes per run, not once."""
+    rng = np.random.default_rng(7)
+    single = several = processes = 0
+    for trial in range(20):
+        shifts = rng.lognormal(0, 0.04, 6)
+        runs = [merged_run(trial * 10 + k, shifts[k], processes=1, sigma_process=0.0, n=200) for k in range(6)]
+        single += compare(runs[0], runs[3], Gates()).rows[0].verdict == "regression"
+        several += compare(runs[:3], runs[3:], Gates()).rows[0].verdict == "regression"
+        # each of five processes at a moment of its own: the shifts hit processes, not whole runs
+        spread = [merged_run(trial * 10 + k, 1.0, processes=5, sigma_process=0.04) for k in (0, 3)]
+        processes += compare(spread[0], spread[1], Gates()).rows[0].verdict == "regression"
+    assert single >= 3
+    assert several == 0 and processes == 0
+
+
+def test_several_runs_still_catch_a_real_slowdown():
+    rng = np.random.default_rng(8)
+    caught = 0
+    for trial in range(10):
+        shifts = rng.lognormal(0, 0.02, 6)
+        base = [merged_run(trial * 10 + k, shifts[k]) for k in range(3)]
+        cand = [merged_run(trial * 10 + k, 1.15 * shifts[k]) for k in range(3, 6)]
+        caught += compare(base, cand, Gates()).rows[0].verdict == "regression"
+    assert caught == 10
+
+
+def test_one_run_per_side_says_the_verdict_rests_on_noise_within_it():
+    one = compare(merged_run(1, 1.0), merged_run(2, 1.0), Gates())
+    assert one.notes == ["one run per side: between-run noise cannot be estimated; the spread between its "
+                         "processes stands in for it"]
+    assert "note: one run per side" in format_table(one)
+    learned = compare([merged_run(k, 1.0) for k in range(4)], merged_run(9, 1.0), Gates())
+    assert learned.notes == ["between-run noise learned from the 4 baseline runs"]
+    assert compare([merged_run(k, 1.0) for k in range(2)], [merged_run(k, 1.0) for k in range(3, 5)],
+                   Gates()).notes == []
+
+
+def test_a_noise_floor_learned_from_several_baselines_widens_a_lone_candidate():
+    """K saved baselines that disagree by a few percent: a candidate within that spread is no
+    regression, though its own rounds alone would call it one."""
+    baselines = [merged_run(k, scale) for k, scale in enumerate((0.96, 1.0, 1.04, 0.98, 1.02))]
+    candidate = merged_run(20, 1.07)
+    alone = compare(baselines[1], candidate, Gates()).rows[0]
+    learned = compare(baselines, candidate, Gates()).rows[0]
+    assert alone.verdict == "regression"
+    assert learned.verdict != "regression" and learned.high / learned.low > alone.high / alone.low
+
+
+def test_side_ratio_of_one_process_matches_the_single_run_bootstrap():
+    base, cand = [[rounds(1)]], [[rounds(2, 1.1)]]
+    ratio, low, high, p, _ = side_ratio(base, cand, 0.95)
+    assert ratio == pytest.approx(side_location(cand) / side_location(base))
+    assert low < ratio < high and 1.03 < low and high < 1.2 and p < 0.01
+
+
+def test_normalisation_per_process_cancels_a_drift_of_the_whole_machine():
+    names = (MODEL, DEFAULT_REFERENCE)
+    base = [merged_run(k, 1.0, names=names) for k in range(3)]
+    cand = [merged_run(10 + k, 1.2, names=names) for k in range(3)]  # everything 20 % slower: the machine
+    plain = compare(base, cand, Gates())
+    normalised = compare(base, cand, Gates(), normalize=True)
+    assert plain.rows[0].verdict == "unstable" and "the machine itself changed" in plain.rows[0].reason
+    assert normalised.rows[0].verdict == "no change" and normalised.rows[0].ratio == pytest.approx(1.0, abs=0.03)
+
+
+def test_benchmarks_missing_from_some_runs_are_named_and_skipped():
+    other = "model[mediapipe/face_detection-FP32]"
+    runs = [merged_run(1, 1.0, names=(MODEL, other)), merged_run(2, 1.0), merged_run(3, 1.0, names=(MODEL, other))]
+    result = compare(runs[:2], runs[2:], Gates())
+    assert [row.name for row in result.rows] == [MODEL]
+    assert f"1 benchmark(s) not in every run (baseline), not compared: {other}" in result.warnings
