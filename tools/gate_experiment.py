@@ -1,37 +1,91 @@
-"""Measure the regression gate on this machine: A/A pairs (false alarms) and A/B pairs with a
-known injected slowdown (detection), next to plain ``--benchmark-compare-fail=median:T``.
+"""Measure the regression gate on this machine, four ways: A/A pairs (false alarms) and A/B pairs
+with a known injected slowdown (detection), next to plain ``--benchmark-compare-fail=median:T``.
+Runs already in ``--out`` are reused: an interrupted experiment continues where it stopped.
 
-    python tools/gate_experiment.py --out /tmp/gate --pairs 10 --slowdowns 0.05,0.10
+    python tools/gate_experiment.py --out /tmp/gate --pairs 20 --slowdowns 0.05,0.10
 
-Runs the benchmark suites (models, pipeline, reference) ``pairs + 1`` times unchanged and
-``pairs`` times per slowdown (``PERFHARNESS_BENCH_SLOWDOWN``), interleaved A, B1, B2, A, ... so
-that machine drift hits both sides alike; then pairs consecutive A runs (A/A) and each B run with
-the A run before it (A/B), and prints a Markdown table. Needs the models fetched; takes ~15 s a run.
+Methods, all on the suites ``model``, ``pipeline`` and ``reference`` (8 gated benchmarks):
+
+- ``single``: one process per run (30+ rounds, 1 s per benchmark), one run per side: the gate
+  before worker processes;
+- ``processes``: ``bench run`` runs (5 worker processes, 15+ rounds, 0.5 s per benchmark each),
+  one run per side;
+- ``runs``: the same runs, the 3 runs before the candidate as the baseline side (a baseline kept
+  as its last runs: ``compare --last 3``);
+- ``ab``: ``bench ab`` sessions (3 pairs of worker processes, A B A B A B).
+
+Runs are planned interleaved, A, B+5 %, B+10 %, A, ... (``PERFHARNESS_BENCH_SLOWDOWN``), so
+that machine drift hits every kind alike; A/A pairs are consecutive A runs, each B run is paired
+with the A run before it.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
+import json
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
 from perfharness.bench.compare import compare
 from perfharness.bench.gates import load_gates
+from perfharness.bench.runner import Suite, merge, run_processes, run_worker, source_root
 from perfharness.bench.storage import load_run
 
-SUITE = ["-k", "model or pipeline or reference"]
+KEYWORD = "model or pipeline or reference"
+METHODS = ("single", "processes", "runs", "ab")
+BASELINE_RUNS = 3
+AB_PAIRS = 3
 
 
-def run_suite(path: Path, slowdown: float) -> None:
-    env = {**os.environ, "PERFHARNESS_BENCH_SLOWDOWN": str(slowdown)}
-    command = [sys.executable, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider", "tests/benchmarks",
-               *SUITE, "--benchmark-only", "--benchmark-warmup=on", "--benchmark-min-rounds=30",
-               "--benchmark-max-time=1", f"--benchmark-json={path}"]
-    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+def suites(root: Path, slowdown: float) -> dict[str, Suite]:
+    env = {"PERFHARNESS_BENCH_SLOWDOWN": str(slowdown)}
+    return {"single": Suite(root, KEYWORD, min_rounds=30, max_time=1.0, env=env),
+            "processes": Suite(root, KEYWORD, env=env)}
+
+
+def ensure(path: Path, make) -> None:
+    if not path.exists():
+        print(f"{time.strftime('%H:%M:%S')} {path.name}", file=sys.stderr, flush=True)
+        document = make()
+        path.write_text(json.dumps(document))
+
+
+def collect(out: Path, pairs: int, slowdowns: list[float], methods: list[str]) -> None:
+    root = source_root()
+    with tempfile.TemporaryDirectory(prefix="perfharness-gate-") as scratch:
+        folder = Path(scratch)
+        for i in range(pairs + 1):
+            for slowdown in [0.0] + (slowdowns if i < pairs else []):
+                kind = f"{'A' if slowdown == 0 else 'B'}{i:02d}-{slowdown:.2f}"
+                runs = suites(root, slowdown)
+                if "single" in methods:
+                    ensure(out / f"single-{kind}.json",
+                           lambda: merge(run_processes(runs["single"], 1, folder, "single")[0]))
+                if {"processes", "runs"} & set(methods):
+                    ensure(out / f"processes-{kind}.json",
+                           lambda: merge(run_processes(runs["processes"], 5, folder, "processes")[0]))
+                if "ab" in methods and slowdown == 0 and i < pairs:
+                    for other in [0.0] + slowdowns:
+                        ab_session(out, folder, root, i, other)
+
+
+def ab_session(out: Path, folder: Path, root: Path, i: int, slowdown: float) -> None:
+    """One ``bench ab`` session: A (no slowdown) and B (``slowdown``) alternately, AB_PAIRS pairs."""
+    base_path, cand_path = (out / f"ab-{i:02d}-{slowdown:.2f}-{side}.json" for side in ("A", "B"))
+    if base_path.exists() and cand_path.exists():
+        return
+    print(f"{time.strftime('%H:%M:%S')} {base_path.name[:-7]}", file=sys.stderr, flush=True)
+    a, b = Suite(root, KEYWORD), Suite(root, KEYWORD, env={"PERFHARNESS_BENCH_SLOWDOWN": str(slowdown)})
+    documents: tuple[list[dict], list[dict]] = ([], [])
+    for k in range(AB_PAIRS):
+        for side, suite, label in ((0, a, "A"), (1, b, "B")):
+            documents[side].append(run_worker(suite, f"{k}/{AB_PAIRS}", folder, f"ab-{label}-{k}"))
+    base_path.write_text(json.dumps(merge(documents[0])))
+    cand_path.write_text(json.dumps(merge(documents[1])))
 
 
 def plain_fails(baseline, candidate, threshold: float) -> int:
@@ -44,52 +98,64 @@ def plain_fails(baseline, candidate, threshold: float) -> int:
     return fails
 
 
+def pairs_of(out: Path, method: str, pairs: int, slowdown: float) -> list[tuple[list, list]]:
+    """(baseline runs, candidate runs) of each pair of one method and slowdown."""
+    if method == "ab":
+        return [([load_run(str(out / f"ab-{i:02d}-{slowdown:.2f}-A.json"))],
+                 [load_run(str(out / f"ab-{i:02d}-{slowdown:.2f}-B.json"))]) for i in range(pairs)]
+    prefix = "single" if method == "single" else "processes"
+    a = [load_run(str(out / f"{prefix}-A{i:02d}-0.00.json")) for i in range(pairs + 1)]
+
+    def candidate(i: int):
+        return a[i + 1] if slowdown == 0 else load_run(str(out / f"{prefix}-B{i:02d}-{slowdown:.2f}.json"))
+
+    if method == "runs":  # the BASELINE_RUNS A runs up to the candidate's own baseline run
+        return [(a[max(0, i + 1 - BASELINE_RUNS):i + 1], [candidate(i)]) for i in range(BASELINE_RUNS - 1, pairs)]
+    return [([a[i]], [candidate(i)]) for i in range(pairs)]
+
+
+def analyse(out: Path, pairs: int, slowdowns: list[float], methods: list[str], threshold: float) -> list[tuple]:
+    gates = load_gates(Path("pyproject.toml"), threshold)  # per-group thresholds apply
+    rows = []
+    for method in methods:
+        for slowdown in [0.0] + slowdowns:
+            label = "A/A" if slowdown == 0 else f"A/B +{slowdown:.0%}"
+            for normalize in (False, True):
+                verdicts: dict[str, int] = {}
+                flagged = plain_flagged = comparisons = 0
+                judged = pairs_of(out, method, pairs, slowdown)
+                for baselines, candidates in judged:
+                    result = compare(baselines, candidates, gates, normalize=normalize)
+                    for row in result.rows:
+                        verdicts[row.verdict] = verdicts.get(row.verdict, 0) + 1
+                    comparisons += len(result.rows)
+                    flagged += result.count("regression") > 0
+                    plain_flagged += plain_fails(baselines[-1], candidates[0], threshold) > 0
+                rows.append((method, label, "yes" if normalize else "no", comparisons, verdicts.get("regression", 0),
+                             verdicts.get("no change", 0), verdicts.get("unstable", 0),
+                             verdicts.get("improvement", 0), f"{flagged}/{len(judged)}",
+                             f"{plain_flagged}/{len(judged)}"))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--pairs", type=int, default=10)
+    parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--slowdowns", default="0.05,0.10")
     parser.add_argument("--threshold", type=float, default=0.05)
-    parser.add_argument("--reuse", action="store_true", help="analyse the runs already in --out")
+    parser.add_argument("--methods", default=",".join(METHODS))
     args = parser.parse_args()
     slowdowns = [float(s) for s in args.slowdowns.split(",")]
+    methods = args.methods.split(",")
     args.out.mkdir(parents=True, exist_ok=True)
-    plan = []
-    for i in range(args.pairs + 1):
-        plan.append(("A", i, 0.0))
-        if i < args.pairs:
-            plan.extend(("B", i, s) for s in slowdowns)
-    for kind, i, slowdown in plan:
-        path = args.out / f"{kind}{i:02d}-{slowdown:.2f}.json"
-        if not (args.reuse and path.exists()):
-            print(f"run {path.name}", file=sys.stderr, flush=True)
-            run_suite(path, slowdown)
-    a = [load_run(str(args.out / f"A{i:02d}-0.00.json")) for i in range(args.pairs + 1)]
-    gates = load_gates(Path("pyproject.toml"), args.threshold)  # per-group thresholds apply
-    rows = []
-    experiments = [("A/A", 0.0, [(a[i], a[i + 1]) for i in range(args.pairs)])]
-    experiments += [(f"A/B +{s:.0%}", s, [(a[i], load_run(str(args.out / f"B{i:02d}-{s:.2f}.json")))
-                                          for i in range(args.pairs)]) for s in slowdowns]
-    for label, _, pairs in experiments:
-        for normalize in (False, True):
-            verdicts: dict[str, int] = {}
-            pairs_flagged = plain_flagged = benchmarks = plain_total = 0
-            for baseline, candidate in pairs:
-                result = compare(baseline, candidate, gates, normalize=normalize)
-                for row in result.rows:
-                    verdicts[row.verdict] = verdicts.get(row.verdict, 0) + 1
-                benchmarks += len(result.rows)
-                pairs_flagged += result.count("regression") > 0
-                fails = plain_fails(baseline, candidate, args.threshold)
-                plain_total += fails
-                plain_flagged += fails > 0
-            rows.append((label, "yes" if normalize else "no", benchmarks, verdicts.get("regression", 0),
-                         verdicts.get("no change", 0), verdicts.get("unstable", 0), verdicts.get("improvement", 0),
-                         f"{pairs_flagged}/{len(pairs)}", plain_total, f"{plain_flagged}/{len(pairs)}"))
-    print(f"| pairs | --normalize | benchmark comparisons | regression | no change | unstable | improvement "
-          f"| pairs failing the gate | plain median:{args.threshold:.0%} fails | pairs failing plain |")
+    start = time.monotonic()
+    collect(args.out, args.pairs, slowdowns, methods)
+    print(f"collected in {(time.monotonic() - start) / 60:.0f} min", file=sys.stderr)
+    print("| method | pairs | --normalize | benchmark comparisons | regression | no change | unstable | improvement "
+          f"| pairs failing the gate | pairs failing plain median:{args.threshold:.0%} |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for row in rows:
+    for row in analyse(args.out, args.pairs, slowdowns, methods, args.threshold):
         print("| " + " | ".join(str(cell) for cell in row) + " |")
     return 0
 
