@@ -150,40 +150,37 @@ def hierarchical_draws(side: Side, draws: int, rng: np.random.Generator, quantil
     bootstrap of a few runs understates the variance of their mean by that factor."""
     runs = len(side)
     widest = max(len(run) for run in side)
-    flat, offsets, sizes, ref_flat, ref_offsets, ref_sizes = [], [], [], [], [], []
-    for r, run in enumerate(side):
-        for p in range(widest):
-            rounds = np.sort(run[p]) if p < len(run) else np.zeros(1)
-            offsets.append(sum(len(a) for a in flat))
-            sizes.append(len(rounds))
-            flat.append(rounds)
-            if reference:
-                ref = np.sort(reference[r][p]) if p < len(run) else np.ones(1)
-                ref_offsets.append(sum(len(a) for a in ref_flat))
-                ref_sizes.append(len(ref))
-                ref_flat.append(ref)
+    packed = _packed(side, widest)
+    packed_reference = _packed(reference, widest) if reference else None
     counts = np.asarray([len(run) for run in side])
     run_pick = rng.integers(0, runs, (draws, runs))  # runs with replacement
     process_pick = (rng.random((draws, runs, widest)) * counts[run_pick][..., None]).astype(int)
     valid = np.arange(widest)[None, None, :] < counts[run_pick][..., None]
     slots = run_pick[..., None] * widest + process_pick  # index of the drawn process
 
-    def drawn_p10(flat_values: list[np.ndarray], starts: list[int], lengths: list[int]) -> np.ndarray:
-        n = np.asarray(lengths)[slots]
+    def drawn_p10(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        n = lengths[slots]
         k = np.maximum(1, np.ceil(quantile * n)).astype(int)
-        u = rng.beta(k, n - k + 1)
-        index = np.minimum((u * n).astype(int), n - 1)
-        return np.concatenate(flat_values)[np.asarray(starts)[slots] + index]
+        index = np.minimum((rng.beta(k, n - k + 1) * n).astype(int), n - 1)
+        return values[starts[slots] + index]
 
-    values = drawn_p10(flat, offsets, sizes)
-    if reference:
-        values = values / drawn_p10(ref_flat, ref_offsets, ref_sizes)
+    values = drawn_p10(*packed)
+    if packed_reference:
+        values = values / drawn_p10(*packed_reference)
     per_run = np.where(valid, values, 0.0).sum(axis=2) / valid.sum(axis=2)
     means = per_run.mean(axis=1)
     if runs > 1:  # resampling R runs spreads their mean by only (R - 1) / R of its variance: undo that
         centre = side_location(side, quantile, reference)
         means = centre + (means - centre) * math.sqrt(runs / (runs - 1))
     return means
+
+
+def _packed(side: Side, widest: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every process's sorted rounds back to back, runs padded to ``widest`` processes (a pad is
+    one value of 1, never drawn): (values, start of each, length of each)."""
+    arrays = [np.sort(run[p]) if p < len(run) else np.ones(1) for run in side for p in range(widest)]
+    lengths = np.asarray([len(a) for a in arrays])
+    return np.concatenate(arrays), np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths
 
 
 def noise_note(baseline_runs: int, candidate_runs: int, processes: int = 1) -> str:
