@@ -18,7 +18,10 @@ EXIT_INTERRUPTED = 130
 def _list(args: argparse.Namespace) -> int:
     from perfharness.scenario import loader
 
-    for name, path in loader.available().items():
+    found = loader.available()
+    if not found:
+        raise UsageError(f"no scenario scripts found (looked in {', '.join(str(p) for p in loader.searched())})")
+    for name, path in found.items():
         print(f"{name:<16} {loader.load(str(path)).description}  ({path})")
     return 0
 

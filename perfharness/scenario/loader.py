@@ -1,7 +1,7 @@
 """Find and load scenario scripts: Python files that define ``SCENARIO = Scenario(...)``.
 
 A name is looked up in ``$PERFHARNESS_SCENARIOS`` (folders separated by ``:``), then
-``./scenarios``, then the ``scenarios/`` folder of the perfharness source tree.
+``./scenarios``, then the built-in scenarios shipped in the package (``perfharness/scenario/builtin``).
 """
 
 from __future__ import annotations
@@ -10,14 +10,23 @@ import importlib.util
 import os
 from pathlib import Path
 
-import perfharness
 from perfharness.errors import UsageError
+from perfharness.scenario import builtin
 from perfharness.scenario.definition import Scenario
 
 
-def search_path() -> list[Path]:
+BUILTIN = Path(builtin.__file__).parent
+
+
+def searched() -> list[Path]:
+    """Every folder looked in, in order, whether it exists or not."""
     folders = [Path(p) for p in os.environ.get("PERFHARNESS_SCENARIOS", "").split(os.pathsep) if p]
-    folders += [Path.cwd() / "scenarios", Path(perfharness.__file__).resolve().parents[1] / "scenarios"]
+    return folders + [Path.cwd() / "scenarios", BUILTIN]
+
+
+def search_path() -> list[Path]:
+    """The folders of ``searched()`` that exist, each once."""
+    folders = searched()
     unique: list[Path] = []
     for folder in folders:
         if folder.is_dir() and folder.resolve() not in [u.resolve() for u in unique]:
@@ -42,7 +51,7 @@ def load(name_or_path: str) -> Scenario:
         scripts = available()
         if name_or_path not in scripts:
             raise UsageError(f"no scenario {name_or_path!r}; known: {', '.join(sorted(scripts)) or 'none'} "
-                             f"(searched {', '.join(str(p) for p in search_path()) or 'no folder'})")
+                             f"(searched {', '.join(str(p) for p in searched())})")
         path = scripts[name_or_path]
     if not path.is_file():
         raise UsageError(f"no scenario script {path}")

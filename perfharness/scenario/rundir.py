@@ -44,13 +44,18 @@ def ensure_run_dir(path: Path) -> Path:
 
 
 def git_revision() -> str | None:
-    """The commit of the perfharness source tree, when it is a git checkout."""
+    """The commit of the perfharness source tree when it runs from a git checkout of its own;
+    None for an installed package (its folder is site-packages, maybe inside someone's repo)."""
     source = Path(perfharness.__file__).resolve().parents[1]
     try:
-        completed = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=10)
+        completed = subprocess.run(["git", "rev-parse", "--show-toplevel", "HEAD"], cwd=source, capture_output=True,
+                                   text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
-    return completed.stdout.strip() or None if completed.returncode == 0 else None
+    lines = completed.stdout.split()
+    if completed.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() != source:
+        return None
+    return lines[1]
 
 
 def manifest(scenario: dict[str, Any], description: str, complete: bool, started_utc: str) -> dict[str, Any]:

@@ -4,8 +4,8 @@ Each row: the argv (``{tmp}`` is the test's folder), what to set up, the exit st
 substring of the one line expected on stderr. Every row asserts that status, no traceback, exactly
 one line on stderr that contains the substring (no stderr at all for a row without one), and that
 nothing matching ``absent`` was left in the folder (no run directory, no partial file).
-Rows run with the folder as working directory, or the repository's where a scenario is named by
-name (the `scenarios/` folder is found from there in every install). DISPLAY is removed.
+Rows run with the folder as working directory, or the repository's (``in_repo``) where the row
+should see the project's own files as a user in a checkout would. DISPLAY is removed.
 """
 
 from __future__ import annotations
