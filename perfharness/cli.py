@@ -11,6 +11,7 @@ from perfharness.argtypes import input_spec, non_negative_float, non_negative_in
 from perfharness.bench.cli import register as register_compare
 from perfharness.lab.cli import register_models
 from perfharness.scenario.cli import register as register_scenario
+from perfharness.profile.cli import register as register_profile
 from perfharness.vtune_cli import register as register_vtune
 from perfharness.errors import UsageError
 from perfharness.run import interrupts
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_compare(commands)
     register_scenario(commands)
     register_vtune(commands)
+    register_profile(commands)
     return parser
 
 

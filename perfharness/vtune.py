@@ -21,13 +21,14 @@ import csv
 import io
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from perfharness import supervise
 from perfharness.errors import UsageError
+from perfharness.supervise import error_line, status
 
 RESULT_DIR_NAME = "vtune"  # the VTune result directory inside the run directory
 SUMMARY_CSV = "vtune-summary.csv"
@@ -55,20 +56,8 @@ DEFAULT_LOCATIONS: tuple[str, ...] = (
     "/opt/intel/vtune_profiler/bin64/vtune",
 )
 
-# A failed collection (VTune or the scenario under it exited non-zero) exits 1: it is not bad usage
-# (2: nothing ran) nor an interruption (130), and VTune's own status is not passed on because it is
-# not documented and could collide with those two.
-EXIT_COLLECTION_FAILED = 1
-
 _STOP_TIMEOUT_S = 60.0
-_TAIL_CHARS = 65536
 _TOOL_LINE_PREFIXES = ("vtune:", "amplxe:", "amplxe-cl:")  # VTune's own messages when stdout is captured
-
-
-class CollectionError(Exception):
-    """The collection ended with a non-zero status; the message is one line."""
-
-    exit_code = EXIT_COLLECTION_FAILED
 
 
 def _executable(path: Path) -> bool:
@@ -150,30 +139,6 @@ def stop_command(vtune: str | Path, run_dir: Path) -> list[str]:
     return [str(vtune), "-command", "stop", "-result-dir", str(result_dir(run_dir))]
 
 
-def last_line(text: str) -> str:
-    """The last non-blank line of ``text`` (``\\r`` progress updates count as line ends)."""
-    for line in reversed(text.replace("\r", "\n").split("\n")):
-        if line.strip():
-            return line.strip()
-    return ""
-
-
-def error_line(text: str) -> str:
-    """The last line of ``text`` that reads as an error (contains "error"), else its last line: VTune goes
-    on writing after the scenario under it failed, and the scenario's own error is the useful line."""
-    lines = [line.strip() for line in text.replace("\r", "\n").split("\n")]
-    return next((line for line in reversed(lines) if "error" in line.lower()), last_line(text))
-
-
-def _status(returncode: int) -> str:
-    if returncode < 0:
-        try:
-            return f"killed by {signal.Signals(-returncode).name}"
-        except ValueError:
-            return f"killed by signal {-returncode}"
-    return f"exit {returncode}"
-
-
 def _request_stop(command: Sequence[str]) -> None:
     # Best effort: after Ctrl-C in a terminal VTune got SIGINT too and may already be stopping.
     try:
@@ -184,47 +149,9 @@ def _request_stop(command: Sequence[str]) -> None:
 
 
 def run_collection(command: Sequence[str], stop: Sequence[str]) -> bool:
-    """Run the collection (no shell). Its stderr is passed through to ours as it comes, and its tail kept
-    for the error message (see ``error_line``). Returns True if interrupted: on the first Ctrl-C (or
-    SIGTERM turned into KeyboardInterrupt) VTune is asked to stop with ``stop`` and we wait for it to
-    finalize its result; a second one is re-raised. Raises CollectionError when it exits non-zero
-    without being interrupted."""
-    try:
-        process = subprocess.Popen(list(command), stderr=subprocess.PIPE)
-    except OSError as error:
-        raise UsageError(f"cannot run {command[0]}: {error.strerror}") from None
-    assert process.stderr is not None
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    tail, interrupted = "", False
-    while True:
-        try:
-            chunk = os.read(process.stderr.fileno(), 65536)
-        except KeyboardInterrupt:
-            if interrupted:
-                raise
-            interrupted = True
-            _request_stop(stop)
-            continue
-        text = decoder.decode(chunk, final=not chunk)
-        sys.stderr.write(text)
-        sys.stderr.flush()
-        tail = (tail + text)[-_TAIL_CHARS:]
-        if not chunk:
-            break
-    process.stderr.close()
-    while True:
-        try:
-            returncode = process.wait()
-            break
-        except KeyboardInterrupt:
-            if interrupted:
-                raise
-            interrupted = True
-            _request_stop(stop)
-    if returncode != 0 and not interrupted:
-        raise CollectionError(f"vtune collection failed ({_status(returncode)}): "
-                              f"{error_line(tail) or 'nothing on stderr'}")
-    return interrupted
+    """Run the collection (``supervise.run_collection``); on an interrupt VTune is asked to stop
+    with ``stop`` and finalizes its result. True if interrupted; CollectionError on failure."""
+    return supervise.run_collection(command, lambda process: _request_stop(stop), "vtune")
 
 
 def export_reports(vtune: str | Path, run_dir: Path) -> list[Path]:
@@ -239,7 +166,7 @@ def export_reports(vtune: str | Path, run_dir: Path) -> list[Path]:
             raise UsageError(f"cannot run {command[0]}: {error.strerror}") from None
         if done.returncode != 0:
             message = error_line(done.stderr.decode(errors="replace") or done.stdout.decode(errors="replace"))
-            raise UsageError(f"vtune -report {kind} failed ({_status(done.returncode)}): {message or 'no message'}")
+            raise UsageError(f"vtune -report {kind} failed ({status(done.returncode)}): {message or 'no message'}")
         if not path.is_file() or path.stat().st_size == 0:
             raise UsageError(f"vtune -report {kind} exited 0 but wrote no report at {path}")
         written.append(path)

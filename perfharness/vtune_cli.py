@@ -18,6 +18,7 @@ from pathlib import Path
 from perfharness import vtune
 from perfharness.argtypes import positive_int
 from perfharness.errors import UsageError
+from perfharness.supervise import CollectionError
 from perfharness.scenario.rundir import create_run_dir, planned_run_dir
 
 EXIT_INTERRUPTED = 130
@@ -106,7 +107,7 @@ def run_vtune(args: argparse.Namespace) -> int:
     print(f"perfharness: {shlex.join(collect)}", file=sys.stderr, flush=True)
     try:
         interrupted = vtune.run_collection(collect, vtune.stop_command(executable, run_dir))
-    except vtune.CollectionError as error:
+    except CollectionError as error:
         print(f"perfharness: error: {error} (run directory {run_dir})", file=sys.stderr)
         return error.exit_code
     if interrupted:

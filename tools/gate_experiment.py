@@ -138,6 +138,39 @@ def analyse(out: Path, pairs: int, slowdowns: list[float], methods: list[str], t
     return rows
 
 
+def by_benchmark(out: Path, pairs: int, slowdowns: list[float], methods: list[str], threshold: float) -> list[tuple]:
+    """Per method, slowdown and benchmark: how often each verdict came out (without --normalize)."""
+    gates = load_gates(Path("pyproject.toml"), threshold)
+    rows = []
+    for method in methods:
+        for slowdown in [0.0] + slowdowns:
+            counts: dict[str, dict[str, int]] = {}
+            for baselines, candidates in pairs_of(out, method, pairs, slowdown):
+                for row in compare(baselines, candidates, gates).rows:
+                    verdicts = counts.setdefault(row.name, {})
+                    verdicts[row.verdict] = verdicts.get(row.verdict, 0) + 1
+            label = "A/A" if slowdown == 0 else f"+{slowdown:.0%}"
+            rows += [(method, label, name, *(v.get(verdict, 0) for verdict in ("regression", "no change", "unstable",
+                                                                                "improvement")))
+                     for name, v in counts.items()]
+    return rows
+
+
+def process_spread(out: Path, pairs: int) -> list[tuple]:
+    """Per benchmark, over the A runs of ``processes``: the median between-process CV of p10 within
+    a run, and the CV of the runs' locations (mean over processes of p10)."""
+    spreads: dict[str, tuple[list[float], list[float]]] = {}
+    for i in range(pairs + 1):
+        run = load_run(str(out / f"processes-A{i:02d}-0.00.json"))
+        for name, bench in run.benchmarks.items():
+            p10 = [float(np.percentile(rounds, 10)) for rounds in bench.processes]
+            within, means = spreads.setdefault(name, ([], []))
+            within.append(float(np.std(p10, ddof=1) / np.mean(p10)))
+            means.append(float(np.mean(p10)))
+    return [(name, f"{np.median(within):.1%}", f"{np.std(means, ddof=1) / np.mean(means):.1%}",
+             f"{np.mean(means) * 1e3:.3f}") for name, (within, means) in spreads.items()]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
@@ -145,6 +178,8 @@ def main() -> int:
     parser.add_argument("--slowdowns", default="0.05,0.10")
     parser.add_argument("--threshold", type=float, default=0.05)
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--by-benchmark", action="store_true",
+                        help="also print each benchmark's verdicts and the spread between processes and runs")
     args = parser.parse_args()
     slowdowns = [float(s) for s in args.slowdowns.split(",")]
     methods = args.methods.split(",")
@@ -157,6 +192,15 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in analyse(args.out, args.pairs, slowdowns, methods, args.threshold):
         print("| " + " | ".join(str(cell) for cell in row) + " |")
+    if args.by_benchmark:
+        print("\n| method | pairs | benchmark | regression | no change | unstable | improvement |\n|---|---|---|---|---|---|---|")
+        for row in by_benchmark(args.out, args.pairs, slowdowns, methods, args.threshold):
+            print("| " + " | ".join(str(cell) for cell in row) + " |")
+        if {"processes", "runs"} & set(methods):
+            print("\n| benchmark | between processes (CV of p10, median over runs) | between runs (CV) | mean p10 ms |"
+                  "\n|---|---|---|---|")
+            for row in process_spread(args.out, args.pairs):
+                print("| " + " | ".join(str(cell) for cell in row) + " |")
     return 0
 
 

@@ -23,6 +23,9 @@ from pathlib import Path
 
 import psutil
 
+from perfharness.sysinfo import name_this_thread
+
+THREAD_NAME = "ph-resources"  # the sampler thread's name in the OS (``ps -L``, perf's comm): 15 bytes at most
 RAPL_PACKAGE = Path("/sys/class/powercap/intel-rapl:0/energy_uj")
 COLUMNS = (
     "t", "process_cpu_percent", "process_cpu_percent_per_core", "rss_bytes", "uss_bytes", "threads",
@@ -98,6 +101,7 @@ class ResourceSampler:
         return summarise_resources(self.csv_path, start, end)
 
     def _run(self) -> None:
+        name_this_thread(THREAD_NAME)
         with self._handle as handle:
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)

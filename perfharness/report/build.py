@@ -10,7 +10,9 @@ from typing import Any
 
 from perfharness.atomic import atomic_write_bytes
 from perfharness.vtune import HOTSPOTS_BY_TASK_CSV, SUMMARY_CSV, read_vtune_csv
+from perfharness.profile.hotspots import FOLDED, HOTSPOTS_JSON
 from perfharness.report.content import compose
+from perfharness.report.flame import flame_graph
 from perfharness.report.html import render_html
 from perfharness.report.markdown import PLOTS_DIR, plot_path, render_markdown
 from perfharness.report.plots import render_plots
@@ -72,7 +74,11 @@ def write_reports(run_dir: Path, read_csv: ReadCsv = read_vtune_csv,
     files = sorted(p.name for p in run_dir.iterdir() if not p.name.startswith(".") and p.name not in OUTPUTS)
     variants = metrics.get("variants", [])
     plots = render_plots(variants, read_resources(run_dir / "resources.csv"), frame_series(run_dir / "frames.csv", variants))
-    report = compose(manifest, metrics, plots, vtune, files)
+    hotspots = _load_json(run_dir / HOTSPOTS_JSON, None)
+    flame = flame_graph(run_dir / FOLDED) if hotspots else None
+    if flame:
+        plots[flame.name] = flame
+    report = compose(manifest, metrics, plots, vtune, files, hotspots)
     for plot in plots.values():
         atomic_write_bytes(run_dir / plot_path(plot), plot.png)
     md_path, html_path = run_dir / "report.md", run_dir / "report.html"
@@ -81,5 +87,5 @@ def write_reports(run_dir: Path, read_csv: ReadCsv = read_vtune_csv,
     return html_path, md_path
 
 
-def _load_json(path: Path, missing: dict[str, Any]) -> dict[str, Any]:
+def _load_json(path: Path, missing: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else missing

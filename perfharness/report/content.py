@@ -63,8 +63,10 @@ def compose(
     plots: Mapping[str, Plot],
     vtune: Mapping[str, list[dict[str, str]]],
     files: Sequence[str],
+    hotspots: Mapping[str, Any] | None = None,
 ) -> Report:
-    """The whole report; ``vtune`` maps a CSV file name to its rows, ``files`` lists the run directory."""
+    """The whole report; ``vtune`` maps a CSV file name to its rows, ``files`` lists the run directory,
+    ``hotspots`` is hotspots.json's content (``perfharness profile``)."""
     incomplete = not (manifest.get("complete") and metrics.get("complete"))
     variants = metrics.get("variants", [])
     names = variant_names(variants)
@@ -74,6 +76,7 @@ def compose(
         Section("Variants", [_variants(variants, names), *_pick(plots, "sweep_comparison")]),
         Section("Latency", _pick(plots, "latency_over_time", "stage_breakdown")),
         Section("Where the time goes", [*_regions(variants, names), *_vtune(vtune, "vtune-hotspots-by-task.csv")]),
+        Section("Hotspots", [*_hotspots(hotspots), *_pick(plots, "flame_graph")] if hotspots else []),
         Section("Trace", _trace(metrics.get("trace"))),
         Section("Model load", [_models(variants, names)]),
         Section("Resources", [_resources(variants, names), *_pick(plots, "cpu_timeline", "rss_timeline")]),
@@ -177,6 +180,46 @@ def _trace(trace: Mapping[str, Any] | None) -> list[str | Table | Plot]:
     if trace.get("log_full"):
         text += f" The collector stopped recording before the end: {trace['log_full']}."
     return [text]
+
+
+HOTSPOT_REGIONS = 12  # regions shown in the Hotspots tables
+HOTSPOT_FUNCTIONS = 5  # top functions shown per region
+
+
+def _hotspots(hotspots: Mapping[str, Any]) -> list[str | Table | Plot]:
+    recording = hotspots.get("perf", {})
+    loop = hotspots.get("frame_loop", {})
+    share = loop.get("attributed_share")
+    text = (f"Linux perf (cpu-clock, {recording.get('frequency_hz', '?')} Hz, {recording.get('call_graph', '?')} "
+            f"call graph): {hotspots['samples']:,} samples, {hotspots['process_samples']:,} of the scenario's process"
+            + (f"; {share:.1%} of those taken during the frames are attributed to a region" if share is not None else "")
+            + f". Python frames: {hotspots.get('python_frames', '?')}. Samples of threads that open no region "
+              "(OpenVINO's TBB workers, OpenBLAS) go to the region open on the frame thread, as "
+              "'(other threads)'. Spinning: samples in sched_yield or TBB/OpenBLAS wait loops.")
+    if not hotspots.get("complete"):
+        text += " INCOMPLETE: the profiled run was interrupted or failed; this is what was recorded."
+    collector = hotspots.get("collector_self_s", {})
+    own = {r["region"]: r["cpu_s"] for r in hotspots["regions"] if r["region"] in collector}
+    own_total, collector_total = sum(own.values()) or 1.0, sum(collector.values()) or 1.0
+    rows = []
+    for region in hotspots["regions"][:HOTSPOT_REGIONS]:
+        name = region["region"]
+        groups = ", ".join(f"{group} {value:.0%}" for group, value in list(region["modules"].items())[:3])
+        rows.append((name, f"{region['samples']:,}", f"{region['cpu_s']:.3f}", f"{region['share_of_process']:.1%}",
+                     f"{own[name] / own_total:.1%}" if name in own else "–",
+                     f"{collector[name] / collector_total:.1%}" if name in collector else "–",
+                     f"{region['threading_overhead']:.1%}", groups))
+    by_region = Table(("region", "samples", "CPU s", "share of process", "perf share (own thread)",
+                       "collector time share", "spinning", "top module groups"), rows,
+                      caption="CPU time by region (perf share and collector share: the same regions measured "
+                              "two ways, self time on the threads that open regions)")
+    functions = [(region["region"], top["function"][:90], top["group"], f"{top['self_s'] * 1e3:.1f}",
+                  f"{top['self_share']:.1%}", f"{top['total_share']:.1%}")
+                 for region in hotspots["regions"][:HOTSPOT_REGIONS]
+                 for top in region["top_functions"][:HOTSPOT_FUNCTIONS]]
+    top_table = Table(("region", "function", "module group", "self ms", "self share", "total share"), functions,
+                      caption=f"top {HOTSPOT_FUNCTIONS} functions per region by self time (all of them: hotspots.csv)")
+    return [text, by_region, top_table]
 
 
 def _vtune(vtune: Mapping[str, list[dict[str, str]]], name: str) -> list[Table]:

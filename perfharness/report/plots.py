@@ -53,7 +53,7 @@ def sweep_comparison(variants: Sequence[Mapping[str, Any]]) -> Plot | None:
     if not variants:
         return None
     names = variant_names(variants)
-    fig = _figure(1.2 + 0.45 * len(names))
+    fig = new_figure(1.2 + 0.45 * len(names))
     fps_axes, latency_axes = fig.subplots(1, 2, sharey=True)
     rows = range(len(names))
     fps_axes.barh(rows, [v["fps"] for v in variants], color=_colours(len(names)))
@@ -65,7 +65,7 @@ def sweep_comparison(variants: Sequence[Mapping[str, Any]]) -> Plot | None:
     latency_axes.barh([r + height / 2 for r in rows], [f.get("p90", 0) * 1e3 for f in frame], height, label="p90")
     latency_axes.set(xlabel="frame latency (ms)", title="latency")
     latency_axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
-    return _plot(fig, "sweep_comparison", "Sweep comparison: FPS and frame latency per variant")
+    return as_plot(fig, "sweep_comparison", "Sweep comparison: FPS and frame latency per variant")
 
 
 def latency_over_time(variants: Sequence[Mapping[str, Any]],
@@ -75,14 +75,14 @@ def latency_over_time(variants: Sequence[Mapping[str, Any]],
               if v.get("name", v["label"]) in frames]
     if not series:
         return None
-    fig = _figure(4.0)
+    fig = new_figure(4.0)
     axes = fig.subplots()
     for (name, (t, latency)), colour in zip(series, _colours(len(series))):
         axes.plot(t, [s * 1e3 for s in latency], lw=0.8, color=colour, label=name)
     axes.set(xlabel="time since variant start (s)", ylabel="frame latency (ms)", ylim=(0, None))
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small", loc="upper right")
-    return _plot(fig, "latency_over_time", "Frame latency over time")
+    return as_plot(fig, "latency_over_time", "Frame latency over time")
 
 
 def stage_breakdown(variants: Sequence[Mapping[str, Any]]) -> Plot | None:
@@ -92,7 +92,7 @@ def stage_breakdown(variants: Sequence[Mapping[str, Any]]) -> Plot | None:
     if not regions:
         return None
     names = variant_names(variants)
-    fig = _figure(1.6 + 0.45 * len(names))
+    fig = new_figure(1.6 + 0.45 * len(names))
     axes = fig.subplots()
     rows = list(range(len(names)))
     left = [0.0] * len(names)
@@ -109,7 +109,7 @@ def stage_breakdown(variants: Sequence[Mapping[str, Any]]) -> Plot | None:
     axes.set(yticks=rows, yticklabels=names, xlabel="mean time per frame (ms)")
     axes.invert_yaxis()
     axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0), markerscale=0.5)
-    return _plot(fig, "stage_breakdown", "Per-stage breakdown (mean ms per frame)")
+    return as_plot(fig, "stage_breakdown", "Per-stage breakdown (mean ms per frame)")
 
 
 def cpu_timeline(resources: Mapping[str, Sequence[float]], variants: Sequence[Mapping[str, Any]]) -> Plot | None:
@@ -121,7 +121,7 @@ def cpu_timeline(resources: Mapping[str, Sequence[float]], variants: Sequence[Ma
     axes.plot(t, resources["system_cpu_percent"], lw=1.0, label="system (mean of cores)")
     axes.set(ylabel="CPU %", ylim=(0, None))
     axes.legend(fontsize="small", loc="lower right")
-    return _plot(fig, "cpu_timeline", "CPU over time")
+    return as_plot(fig, "cpu_timeline", "CPU over time")
 
 
 def rss_timeline(resources: Mapping[str, Sequence[float]], variants: Sequence[Mapping[str, Any]]) -> Plot | None:
@@ -133,13 +133,13 @@ def rss_timeline(resources: Mapping[str, Sequence[float]], variants: Sequence[Ma
     axes.plot(t, [b / MIB for b in resources["uss_bytes"]], lw=1.0, label="USS")
     axes.set(ylabel="MiB")
     axes.legend(fontsize="small", loc="lower right")
-    return _plot(fig, "rss_timeline", "Memory over time")
+    return as_plot(fig, "rss_timeline", "Memory over time")
 
 
 def _timeline(resources: Mapping[str, Sequence[float]], variants: Sequence[Mapping[str, Any]]) -> tuple[Figure, Axes, list[float]]:
     """A figure whose x axis is seconds since the first sample, variants shaded and labelled."""
     origin = resources["t"][0]
-    fig = _figure(3.6)
+    fig = new_figure(3.6)
     axes = fig.subplots()
     for index, (name, v) in enumerate(zip(variant_names(variants), variants)):
         start, end = v["t_start"] - origin, v["t_end"] - origin
@@ -152,7 +152,7 @@ def _timeline(resources: Mapping[str, Sequence[float]], variants: Sequence[Mappi
     return fig, axes, [moment - origin for moment in resources["t"]]
 
 
-def _figure(height: float) -> Figure:
+def new_figure(height: float) -> Figure:
     fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -163,7 +163,7 @@ def _colours(n: int, cmap: str = "tab10") -> list[tuple[float, ...]]:
     return [palette(i % palette.N) for i in range(n)]
 
 
-def _plot(fig: Figure, name: str, title: str) -> Plot:
+def as_plot(fig: Figure, name: str, title: str) -> Plot:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     return Plot(name, title, buffer.getvalue())

@@ -142,6 +142,21 @@ def no_vtune(tmp: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.Fixture
     return {"PATH": os.path.dirname(sys.executable)}
 
 
+def no_perf(tmp: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> dict[str, str]:
+    """A PATH with python but no perf."""
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir()
+    return {"PATH": str(bin_dir)}
+
+
+def broken_perf(tmp: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> dict[str, str]:
+    """A perf that fails as Ubuntu's wrapper does without the tools of the running kernel."""
+    script = tmp / "perf"
+    script.write_text("#!/bin/sh\necho 'WARNING: perf not found for kernel 6.18' >&2\nexit 2\n")
+    script.chmod(0o755)
+    return {}
+
+
 NO_RUN = ("runs",)  # --out {tmp}/runs must not exist afterwards
 BAD_NAME = os.fsdecode(b"bad\xff\xfename.mp4")  # not UTF-8: passed to the child as these bytes
 
@@ -262,6 +277,20 @@ CASES = [
          setup=standin_vtune, in_repo=True, absent=NO_RUN + ("vtune.log",)),
     Case("vtune-not-installed-dry-run", ("vtune", "steady_state", "--dry-run", "--out", "{tmp}/runs"),
          "Intel VTune Profiler not found", status=0, setup=no_vtune, in_repo=True, absent=NO_RUN),
+    # profile
+    Case("profile-unknown", ("profile", "nosuch", "--out", "{tmp}/runs"), "no scenario 'nosuch'", in_repo=True,
+         absent=NO_RUN),
+    Case("profile-bad-set", ("profile", "steady_state", "--set", "frames=0", "--out", "{tmp}/runs"), "frames",
+         in_repo=True, absent=NO_RUN),
+    Case("profile-perf-missing", ("profile", "steady_state", "--perf", "{tmp}/no-perf", "--out", "{tmp}/runs"),
+         "not an executable file", in_repo=True, absent=NO_RUN),
+    Case("profile-no-perf-on-path", ("profile", "steady_state", "--out", "{tmp}/runs"), "apt-get install linux-perf",
+         setup=no_perf, in_repo=True, absent=NO_RUN),
+    Case("profile-perf-broken", ("profile", "steady_state", "--perf", "{tmp}/perf", "--out", "{tmp}/runs"),
+         "--version failed", setup=broken_perf, in_repo=True, absent=NO_RUN),
+    Case("profile-frequency-zero", ("profile", "steady_state", "--frequency", "0"), "--frequency", in_repo=True),
+    Case("profile-run-dir-is-a-file", ("profile", "steady_state", "--run-dir", "{tmp}/a-file.png"), "--run-dir",
+         setup=files, in_repo=True),
 ]
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from perfharness import vtune, vtune_cli
+from perfharness import supervise, vtune, vtune_cli
 from perfharness.cli import EXIT_USAGE, build_parser
 from perfharness.errors import UsageError
 
@@ -199,7 +199,7 @@ def error_line(capsys) -> str:
 
 def test_collection_failure_exits_1_with_vtunes_last_stderr_line(standin, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("VTUNE_STANDIN_FAIL", "collect")
-    assert vtune_main("steady_state", "--out", str(tmp_path / "reports")) == vtune.EXIT_COLLECTION_FAILED == 1
+    assert vtune_main("steady_state", "--out", str(tmp_path / "reports")) == supervise.EXIT_COLLECTION_FAILED == 1
     line = error_line(capsys)
     assert line.startswith("perfharness: error: vtune collection failed (exit 1): "
                            "vtune: Error: standin: simulated collection failure")

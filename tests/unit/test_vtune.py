@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from perfharness import vtune
+from perfharness import supervise, vtune
 from perfharness.errors import UsageError
 
 RUN = Path("/runs/20260101T000000Z-steady_state")
@@ -223,6 +223,6 @@ def test_empty_report_has_no_rows_and_a_missing_one_is_a_usage_error(tmp_path):
 
 
 def test_last_line_skips_blanks_and_treats_carriage_returns_as_line_ends():
-    assert vtune.last_line("first\nvtune: Error: boom\n\n") == "vtune: Error: boom"
-    assert vtune.last_line("progress 10%\rprogress 100%\r") == "progress 100%"
-    assert vtune.last_line("  \n") == ""
+    assert supervise.last_line("first\nvtune: Error: boom\n\n") == "vtune: Error: boom"
+    assert supervise.last_line("progress 10%\rprogress 100%\r") == "progress 100%"
+    assert supervise.last_line("  \n") == ""
