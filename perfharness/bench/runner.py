@@ -12,6 +12,7 @@ after another in ``stats.data``, stats recomputed by pytest-benchmark's own ``St
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -21,8 +22,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pytest_benchmark.stats import Stats
 
 from perfharness.atomic import atomic_write_text
 from perfharness.bench.storage import PROCESS_ROUNDS
@@ -56,14 +55,19 @@ class Suite:
 
 
 def source_root() -> Path:
-    """The checkout this perfharness runs from; UsageError when it has no benchmark suites."""
+    """The checkout whose benchmark suites to run: the one perfharness runs from (an editable
+    install), else the current folder (a checkout with perfharness installed from it, as tox
+    does); UsageError when neither has them."""
     import perfharness
 
-    root = Path(perfharness.__file__).resolve().parents[1]
-    if not (root / "tests" / "benchmarks").is_dir():
-        raise UsageError(f"the benchmark suites are not here ({root / 'tests' / 'benchmarks'}): "
-                         "run perfharness bench from a source checkout")
-    return root
+    candidates = [Path(perfharness.__file__).resolve().parents[1], Path.cwd()]
+    for root in candidates:
+        if (root / "tests" / "benchmarks").is_dir() and (root / "pyproject.toml").is_file():
+            if importlib.util.find_spec("pytest_benchmark") is None:
+                raise UsageError("the benchmark suites need pytest and pytest-benchmark: pip install -e '.[test]'")
+            return root
+    raise UsageError(f"the benchmark suites are not here ({', '.join(str(c / 'tests' / 'benchmarks') for c in candidates)}): "
+                     "run perfharness bench in a source checkout")
 
 
 class WorkerFailed(Exception):
@@ -110,6 +114,8 @@ def merge(documents: Sequence[dict], planned: int | None = None) -> dict:
     benchmarks = []
     for fullname in order:
         entries = by_name[fullname]
+        from pytest_benchmark.stats import Stats  # a test dependency, not a run-time one
+
         stats = Stats()
         counts = []
         for entry in entries:

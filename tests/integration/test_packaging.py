@@ -87,3 +87,8 @@ def test_installed_outside_the_tree(wheel, tmp_path):
     (variant,) = json.loads((run_dir / "metrics.json").read_text())["variants"]
     assert variant["frames"] + variant["dropped_frames"] == 20
     assert (run_dir / "report.html").is_file() and (run_dir / "trace.json").is_file()
+    # the benchmark suites live in a checkout, not in the wheel: one line, exit 2
+    bench = subprocess.run([command, "bench", "run", "--json", "b.json"], cwd=elsewhere, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert bench.returncode == 2 and bench.stderr.count("\n") == 1, bench.stderr
+    assert "run perfharness bench in a source checkout" in bench.stderr
