@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from perfharness.errors import UsageError
 
@@ -19,12 +20,33 @@ from perfharness.errors import UsageError
 EXIT_COLLECTION_FAILED = 1
 
 _TAIL_CHARS = 65536
+T = TypeVar("T")
 
 
 class CollectionError(Exception):
     """The collection ended with a non-zero status; the message is one line."""
 
     exit_code = EXIT_COLLECTION_FAILED
+
+
+def scenario_args(frames: int | None, overrides: Sequence[str]) -> list[str]:
+    """The ``scenario run`` options a profiler command passes on: ``--frames N`` and each ``--set``."""
+    extra = ["--frames", str(frames)] if frames is not None else []
+    for override in overrides:
+        extra += ["--set", override]
+    return extra
+
+
+def find_or_placeholder(find: Callable[[], T], explicit: object, dry_run: bool, placeholder: str) -> T | str:
+    """``find()``; for ``--dry-run`` without the tool found (and no explicit path given),
+    ``placeholder`` instead, said in one line on stderr."""
+    try:
+        return find()
+    except UsageError as error:
+        if not dry_run or explicit is not None:
+            raise
+        print(f"perfharness: warning: {error}; the command lines show `{placeholder}` in its place", file=sys.stderr)
+        return placeholder
 
 
 def last_line(text: str) -> str:

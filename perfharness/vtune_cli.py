@@ -18,7 +18,7 @@ from pathlib import Path
 from perfharness import vtune
 from perfharness.argtypes import positive_int
 from perfharness.errors import UsageError
-from perfharness.supervise import CollectionError
+from perfharness.supervise import CollectionError, find_or_placeholder, scenario_args
 from perfharness.scenario.rundir import create_run_dir, planned_run_dir
 
 EXIT_INTERRUPTED = 130
@@ -67,25 +67,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_vtune, vtune_args=[])
 
 
-def _scenario_args(args: argparse.Namespace) -> list[str]:
-    extra = ["--frames", str(args.frames)] if args.frames is not None else []
-    for override in args.overrides:
-        extra += ["--set", override]
-    return extra
-
-
-def _executable(args: argparse.Namespace) -> Path | str:
-    """The vtune to run; for ``--dry-run`` without one found (and no ``--vtune``), ``vtune`` as a
-    placeholder, said in one line on stderr."""
-    try:
-        return vtune.find_vtune(args.vtune)
-    except UsageError as error:
-        if not args.dry_run or args.vtune is not None:
-            raise
-        print(f"perfharness: warning: {error}; the command lines show `vtune` in its place", file=sys.stderr)
-        return PLACEHOLDER
-
-
 def run_vtune(args: argparse.Namespace) -> int:
     """Check the scenario, find vtune, collect, export; see the module docstring for the exit status."""
     from perfharness.report import write_reports
@@ -94,10 +75,10 @@ def run_vtune(args: argparse.Namespace) -> int:
 
     scenario = with_overrides(loader.load(args.name), args.overrides)
     variants(scenario)  # an unknown scenario or a bad --set: refused before anything is found, made or run
-    executable = _executable(args)
+    executable = find_or_placeholder(lambda: vtune.find_vtune(args.vtune), args.vtune, args.dry_run, PLACEHOLDER)
     run_dir = (planned_run_dir if args.dry_run else create_run_dir)(args.out, scenario.name)
     collect = vtune.collect_command(executable, args.analysis, run_dir, args.name,
-                                    scenario_args=_scenario_args(args), vtune_args=args.vtune_args)
+                                    scenario_args=scenario_args(args.frames, args.overrides), vtune_args=args.vtune_args)
     exports = vtune.report_commands(executable, run_dir)
     if args.dry_run:
         for command in (collect, *exports):

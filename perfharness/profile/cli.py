@@ -23,7 +23,7 @@ from perfharness.errors import UsageError
 from perfharness.profile import perf
 from perfharness.run import interrupts
 from perfharness.scenario.rundir import create_run_dir, ensure_run_dir, planned_run_dir
-from perfharness.supervise import CollectionError, run_collection
+from perfharness.supervise import CollectionError, find_or_placeholder, run_collection, scenario_args
 
 EXIT_INTERRUPTED = 130
 PERF_DATA = "perf.data"
@@ -54,23 +54,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_profile)
 
 
-def _scenario_args(args: argparse.Namespace) -> list[str]:
-    extra = ["--frames", str(args.frames)] if args.frames is not None else []
-    for override in args.overrides:
-        extra += ["--set", override]
-    return extra
-
-
-def _perf_executable(args: argparse.Namespace) -> str:
-    try:
-        return perf.find_perf(args.perf)
-    except UsageError as error:
-        if not args.dry_run or args.perf is not None:
-            raise
-        print(f"perfharness: warning: {error}; the command lines show `perf` in its place", file=sys.stderr)
-        return PLACEHOLDER
-
-
 def _stop(process: subprocess.Popen) -> None:
     """Ask perf to stop: it then ends the scenario (SIGTERM: written, marked incomplete) and writes its data."""
     try:
@@ -88,7 +71,7 @@ def run_profile(args: argparse.Namespace) -> int:
     variants(scenario)  # an unknown scenario or a bad --set: refused before anything is found, made or run
     if args.run_dir is not None and args.run_dir.exists() and not args.run_dir.is_dir():
         raise UsageError(f"--run-dir {args.run_dir}: is not a directory")
-    executable = _perf_executable(args)
+    executable = find_or_placeholder(lambda: perf.find_perf(args.perf), args.perf, args.dry_run, PLACEHOLDER)
     call_graph = args.call_graph or perf.default_call_graph()
     if args.dry_run:
         run_dir = args.run_dir or planned_run_dir(args.out, scenario.name)
@@ -99,7 +82,7 @@ def run_profile(args: argparse.Namespace) -> int:
             raise UsageError(f"perf may not sample here: {problem}")
         run_dir = ensure_run_dir(args.run_dir) if args.run_dir else create_run_dir(args.out, scenario.name)
     workload = [sys.executable, "-m", "perfharness", "scenario", "run", args.name, "--run-dir", str(run_dir),
-                "--no-progress", *_scenario_args(args)]
+                "--no-progress", *scenario_args(args.frames, args.overrides)]
     record = perf.record_command(executable, run_dir / PERF_DATA, workload, args.frequency, call_graph)
     if args.dry_run:
         for command in (record, perf.script_command(executable, run_dir / PERF_DATA)):
