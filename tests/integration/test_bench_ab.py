@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from procs import ROOT
+from procs import ROOT, perfharness_command
 
 SELECTION = ["-k", "iris_landmarks-FP32 and model or reference", "--min-rounds", "15", "--max-time", "0.3"]
 
@@ -102,3 +102,22 @@ def test_bench_ab_refuses_in_one_line(clone, case):
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     expected = "no revision 'no-such-rev'" if case == "no such revision" else "uncommitted changes"
     assert expected in done.stderr
+
+
+def test_bench_ab_interrupted_keeps_and_judges_the_pairs_done(tmp_path):
+    """SIGTERM as pair 2 starts (sent by the child to itself, at that exact moment): pair 1 is
+    written and judged, exit 130."""
+    prelude = ("import os, signal\nimport perfharness.bench.ab as ab\n_run, calls = ab.run_worker, []\n"
+               "def run_worker(*args, **kwargs):\n    calls.append(1)\n"
+               "    if len(calls) == 3:\n        os.kill(os.getpid(), signal.SIGTERM)\n"
+               "    return _run(*args, **kwargs)\n"
+               "ab.run_worker = run_worker")
+    command = perfharness_command("bench", "ab", "--candidate-env", "PERFHARNESS_AB_TEST_LABEL=b", "--pairs", "3",
+                                  "--out", str(tmp_path / "ab"), *SELECTION, prelude=prelude)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert "interrupted after 1 of 3 pairs" in done.stderr and "Traceback" not in done.stderr
+    assert model_row(done.stdout)  # judged
+    for side in ("baseline", "candidate"):
+        document = json.loads((tmp_path / "ab" / f"{side}.json").read_text())
+        assert document["perfharness"] == {"processes": 1, "processes_planned": 3}
