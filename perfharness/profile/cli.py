@@ -11,10 +11,12 @@ are attributed, and the files say incomplete).
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from perfharness.errors import UsageError
 from perfharness.profile import perf
 from perfharness.run import interrupts
 from perfharness.scenario.rundir import create_run_dir, ensure_run_dir, planned_run_dir
-from perfharness.supervise import CollectionError, find_or_placeholder, run_collection, scenario_args
+from perfharness.supervise import CollectionError, find_or_placeholder, last_line, run_collection, scenario_args
 
 EXIT_INTERRUPTED = 130
 PERF_DATA = "perf.data"
@@ -120,8 +122,6 @@ def run_profile(args: argparse.Namespace) -> int:
 def analyse(executable: str, run_dir: Path, recording: dict[str, Any], stopped_early: bool) -> dict[str, Any]:
     """Attribute ``run_dir/perf.data`` to the run's regions, write the outputs, update the
     manifest and the report; returns hotspots.json's content."""
-    import json
-
     from perfharness.profile.hotspots import FOLDED, HOTSPOTS_CSV, HOTSPOTS_JSON, Attribution, write_outputs
     from perfharness.profile.samples import read_samples
     from perfharness.profile.timeline import load_timeline, self_times
@@ -131,15 +131,16 @@ def analyse(executable: str, run_dir: Path, recording: dict[str, Any], stopped_e
     timeline, source = load_timeline(run_dir)
     attribution = Attribution(timeline)
     script = perf.script_command(executable, run_dir / PERF_DATA)
-    try:
-        process = subprocess.Popen(script, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
-    except OSError as error:
-        raise UsageError(f"cannot run {script[0]}: {error.strerror}") from None
-    assert process.stdout is not None and process.stderr is not None
-    attribution.add_all(read_samples(process.stdout))
-    errors = process.stderr.read()
-    if process.wait() != 0 and not attribution.samples:
-        raise UsageError(f"perf script failed: {errors.strip().splitlines()[-1] if errors.strip() else 'no message'}")
+    with tempfile.TemporaryFile(mode="w+", errors="replace") as errors:  # a file: a full pipe would block perf
+        try:
+            process = subprocess.Popen(script, stdout=subprocess.PIPE, stderr=errors, text=True, errors="replace")
+        except OSError as error:
+            raise UsageError(f"cannot run {script[0]}: {error.strerror}") from None
+        assert process.stdout is not None
+        attribution.add_all(read_samples(process.stdout))
+        if process.wait() != 0 and not attribution.samples:
+            errors.seek(0)
+            raise UsageError(f"perf script failed: {last_line(errors.read()) or 'no message'}")
     for pid in {*timeline.pids}:
         Path(f"/tmp/perf-{pid}.map").unlink(missing_ok=True)  # Python's perf trampoline map, read by now
     manifest_path = run_dir / "manifest.json"

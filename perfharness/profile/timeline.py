@@ -10,6 +10,7 @@ whose value is the innermost open region; ``at`` looks a time up with a binary s
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,52 +73,55 @@ class Timeline:
     """The innermost harness region per thread over time."""
 
     def __init__(self, events: Iterator[RegionEvent]) -> None:
-        per_thread: dict[int, list[RegionEvent]] = {}
-        for event in events:
-            per_thread.setdefault(event.tid, []).append(event)
+        """Read ``events`` once (each thread's in time order, as the trace and the log hold
+        them); memory: 16 bytes per region event, nothing per event object."""
         self.names: list[str] = []
         index: dict[str, int] = {}
-        self._steps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        frames: list[tuple[int, int, int]] = []  # (ts, +1/-1, tid) of every thread's outermost region
-        for tid, thread_events in per_thread.items():
-            thread_events.sort(key=lambda e: e.ts_ns)
-            stack: list[int] = []
-            times, labels = [], []
-            for event in thread_events:
-                if event.begin:
-                    if event.name not in index:
-                        index[event.name] = len(self.names)
-                        self.names.append(event.name)
-                    if not stack:
-                        frames.append((event.ts_ns, 1, tid))
-                    stack.append(index[event.name])
-                elif stack and self.names[stack[-1]] == event.name:
-                    stack.pop()
-                    if not stack:
-                        frames.append((event.ts_ns, -1, tid))
-                else:
-                    continue  # an end without its begin
-                times.append(event.ts_ns)
-                labels.append(stack[-1] if stack else NONE)
-            self._steps[tid] = (np.asarray(times, dtype=np.int64), np.asarray(labels, dtype=np.int64))
-        self.tids = set(per_thread)
+        stacks: dict[int, list[int]] = {}
+        steps: dict[int, tuple[array, array]] = {}
+        frames: tuple[array, array, array] = (array("q"), array("b"), array("q"))  # outermost regions: ts, +1/-1, tid
+        for event in events:
+            stack = stacks.setdefault(event.tid, [])
+            if event.begin:
+                if event.name not in index:
+                    index[event.name] = len(self.names)
+                    self.names.append(event.name)
+                if not stack:
+                    self._append(frames, event.ts_ns, 1, event.tid)
+                stack.append(index[event.name])
+            elif stack and self.names[stack[-1]] == event.name:
+                stack.pop()
+                if not stack:
+                    self._append(frames, event.ts_ns, -1, event.tid)
+            else:
+                continue  # an end without its begin
+            times, labels = steps.setdefault(event.tid, (array("q"), array("q")))
+            times.append(event.ts_ns)
+            labels.append(stack[-1] if stack else NONE)
+        self._steps = {tid: (np.frombuffer(times, dtype=np.int64), np.frombuffer(labels, dtype=np.int64))
+                       for tid, (times, labels) in steps.items() if len(times)}
+        self.tids = set(stacks)
         # the process: a log does not name it, and its main thread's id is the process id
         self.pids = {min(self.tids)} if self.tids else set()
-        self._busy = self._busy_threads(frames)
-        self.first_ns = min((t for t, _, _ in frames), default=0)
-        self.last_ns = max((t for t, _, _ in frames), default=0)
+        self._busy = self._busy_threads(*frames)
+        self.first_ns = int(self._busy[0][0]) if len(self._busy[0]) else 0
+        self.last_ns = int(self._busy[0][-1]) if len(self._busy[0]) else 0
 
     @staticmethod
-    def _busy_threads(frames: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    def _append(columns: tuple[array, ...], *values: int) -> None:
+        for column, value in zip(columns, values):
+            column.append(value)
+
+    @staticmethod
+    def _busy_threads(times: array, steps: array, tids: array) -> tuple[np.ndarray, np.ndarray]:
         """Step function of the one thread with a region open (NONE / SEVERAL otherwise)."""
-        frames.sort()
+        order = np.argsort(np.frombuffer(times, dtype=np.int64), kind="stable")
         open_threads: set[int] = set()
-        times, who = [], []
-        for ts, step, tid in frames:
-            (open_threads.add if step > 0 else open_threads.discard)(tid)
-            times.append(ts)
-            who.append(next(iter(open_threads)) if len(open_threads) == 1 else (NONE if not open_threads else SEVERAL))
-        return np.asarray(times, dtype=np.int64), np.asarray(who, dtype=np.int64)
+        who = np.empty(len(order), dtype=np.int64)
+        for i, k in enumerate(order.tolist()):
+            (open_threads.add if steps[k] > 0 else open_threads.discard)(tids[k])
+            who[i] = next(iter(open_threads)) if len(open_threads) == 1 else (NONE if not open_threads else SEVERAL)
+        return np.frombuffer(times, dtype=np.int64)[order], who
 
     def at(self, tid: int, ts_ns: int) -> int:
         """The innermost region open on ``tid`` at ``ts_ns`` (an index into ``names``) or NONE."""
