@@ -209,10 +209,12 @@ def _hotspots(hotspots: Mapping[str, Any]) -> list[str | Table | Plot]:
                      f"{own[name] / own_total:.1%}" if name in own else "–",
                      f"{collector[name] / collector_total:.1%}" if name in collector else "–",
                      f"{region['threading_overhead']:.1%}", groups))
-    by_region = Table(("region", "samples", "CPU s", "share of process", "perf share (own thread)",
-                       "collector time share", "spinning", "top module groups"), rows,
-                      caption="CPU time by region (perf share and collector share: the same regions measured "
-                              "two ways, self time on the threads that open regions)")
+    by_region = Table(("region", "samples", "CPU s", "share of process", "perf CPU share (own thread)",
+                       "collector wall share", "spinning", "top module groups"), rows,
+                      caption="CPU time by region. The two shares measure the same regions two ways (self time on "
+                              "the threads that open regions): perf counts CPU time, the collector wall time, so "
+                              "they agree where that thread works and part where it waits (e.g. for OpenVINO's "
+                              "worker threads, whose CPU is in the '(other threads)' rows)")
     functions = [(region["region"], top["function"][:90], top["group"], f"{top['self_s'] * 1e3:.1f}",
                   f"{top['self_share']:.1%}", f"{top['total_share']:.1%}")
                  for region in hotspots["regions"][:HOTSPOT_REGIONS]
