@@ -20,7 +20,9 @@ between runs is part of the verdict. Then, with t the benchmark's threshold:
 5. ``no change`` otherwise.
 
 Without ``--normalize``, when the reference benchmark itself moved by more than the default
-threshold the machine changed between the runs: regressions and improvements become ``unstable``.
+threshold the machine changed between the runs: a regression or improvement becomes ``unstable``
+when that move could account for it (divided by the reference's ratio, it no longer clears the
+threshold in the same direction); one larger than the machine's change stands.
 """
 
 from __future__ import annotations
@@ -139,13 +141,24 @@ def compare(baseline: Run | list[Run], candidate: Run | list[Run], gates: Gates,
     if drift and not normalize and not 1 / (1 + gates.default) <= drift.ratio <= 1 + gates.default:
         reason = (f"the machine itself changed: {drift.name} x{drift.ratio:.3f} "
                   "(rerun both on a quiet machine, or compare with --normalize)")
-        rows = [dataclasses.replace(row, verdict="unstable", reason=reason)
-                if row.verdict in ("regression", "improvement") else row for row in rows]
+        rows = [dataclasses.replace(row, verdict="unstable", reason=reason) if _explained_by(row, drift) else row
+                for row in rows]
     processes = min(len(run.benchmarks[keys[0]].processes) for run in runs)
     note = noise_note(len(baselines), len(candidates), processes)
     return Comparison(baselines, candidates, rows, confidence, normalize, drift,
                       _warnings(baselines, candidates, references, drift, normalize, gates.default),
                       [note] if note else [])
+
+
+def _explained_by(row: Row, drift: Drift) -> bool:
+    """Whether the machine's own change could account for a regression or improvement: the
+    ratio divided by the reference's no longer clears the threshold in the same direction."""
+    corrected = row.ratio / drift.ratio
+    if row.verdict == "regression":
+        return corrected <= 1 + row.threshold
+    if row.verdict == "improvement":
+        return corrected >= 1 / (1 + row.threshold)
+    return False
 
 
 def _as_list(side: Run | list[Run]) -> list[Run]:

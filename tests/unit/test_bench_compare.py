@@ -167,6 +167,17 @@ def test_thresholds_per_benchmark_beat_groups_beat_the_default():
         "no change", "significant but within the threshold")
 
 
+def test_a_change_larger_than_the_machines_own_stands():
+    baseline = run_of({MODEL: rounds(1), DEFAULT_REFERENCE: rounds(2, 0.5)})
+    faster_machine = run_of({MODEL: rounds(3, 1.5), DEFAULT_REFERENCE: rounds(4, 0.5 * 0.93)})
+    result = compare(baseline, faster_machine, Gates())
+    assert result.drift.ratio == pytest.approx(0.93, rel=0.03)
+    assert result.rows[0].verdict == "regression"  # x1.5 on a machine 7 % faster: not the machine
+    slower_machine = run_of({MODEL: rounds(5, 1.09), DEFAULT_REFERENCE: rounds(6, 0.5 * 1.07)})
+    result = compare(baseline, slower_machine, Gates())
+    assert result.rows[0].verdict == "unstable" and result.rows[0].reason.startswith("the machine itself changed")
+
+
 def test_normalisation_removes_a_uniform_machine_drift():
     baseline = run_of({MODEL: rounds(1), DEFAULT_REFERENCE: rounds(2, 0.5)})
     drifted = run_of({MODEL: rounds(3, 1.2), DEFAULT_REFERENCE: rounds(4, 0.5 * 1.2)})
