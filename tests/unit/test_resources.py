@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import signal
 import sys
 from pathlib import Path
@@ -38,9 +39,12 @@ def test_values_in_range_and_timestamps_monotonic(tmp_path):
     cores = psutil.cpu_count()
     times = [float(row["t"]) for row in rows]
     assert all(b > a for a, b in zip(times, times[1:]))
+    # process CPU times advance in clock ticks (10 ms), so over a 50 ms interval user and system
+    # time can each read a tick high: up to 2 ticks / interval above the true share
+    tick_error = 100 * 2 / os.sysconf("SC_CLK_TCK") / 0.05
     for row in rows:
-        assert 0 <= float(row["process_cpu_percent"]) <= 100 * cores + 5
-        assert 0 <= float(row["process_cpu_percent_per_core"]) <= 105
+        assert 0 <= float(row["process_cpu_percent"]) <= 100 * cores + tick_error
+        assert 0 <= float(row["process_cpu_percent_per_core"]) <= 100 + tick_error / cores
         assert 0 < int(row["uss_bytes"]) <= int(row["rss_bytes"])
         assert int(row["threads"]) >= 2  # this one and the sampler
         system = [float(v) for v in row["system_cpu_percent"].split(";")]
