@@ -85,6 +85,10 @@ def _controller(args: argparse.Namespace) -> int:
         frames_csv=args.frames_csv,
         itt=not args.no_itt,
         warmup_frames=args.warmup_frames,
+        tracking=not args.detect_every_frame,
+        eye_batch=args.eye_batch,
+        in_flight=args.in_flight,
+        threads=args.threads,
     )
     run = run_controller(options)
     print(report(run, options))
@@ -151,6 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
     controller.add_argument("--no-itt", action="store_true", help="emit no ITT task regions (on by default; free without a collector)")
     controller.add_argument("--warmup-frames", type=non_negative_int, default=0,
                             help="frames left out of the summary, with ITT collection paused until they are done")
+    controller.add_argument("--detect-every-frame", action="store_true",
+                            help="run the face detector on every frame (default: only when tracking is lost)")
+    controller.add_argument("--eye-batch", type=int, choices=[1, 2], default=2,
+                            help="eyes per iris inference (default 2: both eyes in one)")
+    controller.add_argument("--in-flight", type=int, choices=[1, 2], default=1,
+                            help="1 (default): each frame to its end; 2: the next frame's face stages overlap "
+                                 "this frame's eyes on OpenVINO's async requests")
+    controller.add_argument("--threads", type=positive_int, help="OpenVINO inference threads (default: its own choice)")
     controller.set_defaults(handler=_controller)
 
     calibrate = commands.add_parser("calibrate", help="5- or 9-point gaze calibration (needs a display)")

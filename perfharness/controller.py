@@ -54,6 +54,10 @@ class ControllerOptions:
     frames_csv: Path | None = None
     itt: bool = True
     warmup_frames: int = 0
+    tracking: bool = True  # False: the face detector on every frame (--detect-every-frame)
+    eye_batch: int = 2  # eyes per iris inference
+    in_flight: int = 1  # 1: each frame to its end; 2: pipelined on OpenVINO's async requests
+    threads: int | None = None  # OpenVINO's INFERENCE_NUM_THREADS; None: its default
 
 
 @dataclass
@@ -126,8 +130,8 @@ class _Session:
             self.frame_log = FrameLog(o.frames_csv)
         self.run.stats = FrameStats("controller", self.frame_log)
         self.instruments.start()
-        config = EngineConfig(device=o.device, precision=o.precision.upper())
-        self.pipeline = build_pipeline(o.model_set, config, o.face_policy)
+        config = EngineConfig(device=o.device, precision=o.precision.upper(), num_threads=o.threads)
+        self.pipeline = build_pipeline(o.model_set, config, o.face_policy, o.tracking, o.eye_batch)
         self.mouse = make_mouse(o.mouse)
         width, height = screen_size(o.mouse)
         calibration = Calibration.load(o.calibration) if o.calibration else Calibration.default(width, height)
@@ -135,8 +139,9 @@ class _Session:
         self.window = o.window and bool(os.environ.get("DISPLAY"))
         with open_source(o.input, max_frames=o.max_frames) as source:
             self.video = _VideoSink(o.save, source.fps or 30.0) if o.save else None
-            plan = LoopPlan(warmup_frames=o.warmup_frames, resume_itt_after_warmup=bool(self.instruments.itt and o.warmup_frames))
-            loop = FrameLoop([processor], plan, self.instruments.sinks, self._consume)
+            plan = LoopPlan(warmup_frames=o.warmup_frames, in_flight=o.in_flight,
+                            resume_itt_after_warmup=bool(self.instruments.itt and o.warmup_frames))
+            loop = FrameLoop(processor, plan, self.instruments.sinks, self._consume)
             self.run.counts = loop.counts
             loop.run(frame for _, frame in source)
         if source.still and not self.face_seen:

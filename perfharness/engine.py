@@ -89,7 +89,12 @@ def port_name(ports, pattern: str) -> str:
 
 @dataclass
 class LoadedModel:
-    """A compiled model with one reusable infer request and its load timings (seconds)."""
+    """A compiled model with one reusable infer request and its load timings (seconds).
+
+    ``batch`` is the batch the model was reshaped to at load (1: as published). Outputs are
+    views of the request's own output tensors: valid until this model's next inference, so
+    callers copy what they keep (every stage's postprocess builds new arrays).
+    """
 
     spec: ModelSpec
     path: Path
@@ -99,47 +104,96 @@ class LoadedModel:
     input_names: dict[str, str]
     output_names: dict[str, str]
     first_infer_s: float | None = None  # the first inference, usually the slowest
+    batch: int = 1
 
     def __post_init__(self) -> None:
         self._request = self.compiled.create_infer_request()
         self._outputs = {key: self.compiled.output(name) for key, name in self.output_names.items()}
+        self._started = 0.0
 
-    def infer(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Run synchronously; inputs and outputs are keyed by the signature keys of the manifest."""
-        feed = {self.input_names[key]: value for key, value in inputs.items()}
+    def input_tensor(self, key: str) -> np.ndarray:
+        """The request's own input tensor for ``key``, writable: a preprocess that fills it in
+        place saves the copy ``infer(inputs)`` makes."""
+        return self._request.get_tensor(self.input_names[key]).data
+
+    def infer(self, inputs: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Run synchronously, on the calling thread, on ``inputs`` (copied into the request) or,
+        with None, on what was written into ``input_tensor``; keys are the manifest's signature keys."""
+        feed = self._feed(inputs)
         if self.first_infer_s is None:
             start = perf_counter()
             self._request.infer(feed)
             self.first_infer_s = perf_counter() - start
         else:
             self._request.infer(feed)
-        return {key: self._request.get_tensor(port).data.copy() for key, port in self._outputs.items()}
+        return self._output_views()
 
-    def new_request(self) -> LoadedModel:
-        """The same compiled model with a request of its own (for another thread)."""
-        return LoadedModel(self.spec, self.path, self.compiled, self.read_s, self.compile_s, self.input_names,
-                           self.output_names)
+    def start(self, inputs: dict[str, np.ndarray] | None = None) -> None:
+        """Start an inference with OpenVINO's async API (it runs on the plugin's own thread) and
+        return at once; ``wait`` ends it."""
+        feed = self._feed(inputs)
+        self._started = perf_counter() if self.first_infer_s is None else 0.0
+        self._request.start_async(feed)
+
+    def wait(self) -> dict[str, np.ndarray]:
+        """Wait for the inference ``start`` began; its outputs by signature key."""
+        self._request.wait()
+        if self.first_infer_s is None:
+            self.first_infer_s = perf_counter() - self._started
+        return self._output_views()
+
+    def _feed(self, inputs: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+        return {self.input_names[key]: value for key, value in (inputs or {}).items()}
+
+    def _output_views(self) -> dict[str, np.ndarray]:
+        return {key: self._request.get_tensor(port).data for key, port in self._outputs.items()}
 
 
-def load_model(path: Path, spec: ModelSpec, config: EngineConfig) -> LoadedModel:
-    """Read ``path``, check it against ``spec``, compile it with ``config``.
+def load_model(path: Path, spec: ModelSpec, config: EngineConfig, batch: int = 1) -> LoadedModel:
+    """Read ``path``, check it against ``spec``, reshape it to ``batch`` (its inputs' first
+    dimension), compile it with ``config``.
 
-    With a model cache, the file goes to ``compile_model`` directly, so a cached blob skips
-    reading too (``read_s`` is then 0 and the signature is checked on the compiled model)."""
+    With a model cache and batch 1, the file goes to ``compile_model`` directly, so a cached
+    blob skips reading too (``read_s`` is then 0 and the signature is checked on the compiled model)."""
     read_s = 0.0
     source: ov.Model | str = str(path)
-    if config.cache_dir is None:
+    if config.cache_dir is None or batch != 1:
         start = perf_counter()
         source = read_model(path)
         read_s = perf_counter() - start
         check_signature(source, spec, path)
+        if batch != 1:
+            reshape_batch(source, spec, path, batch)
     start = perf_counter()
     compiled = compile_model(source, config, spec.key)
     compile_s = perf_counter() - start
-    check_signature(compiled, spec, path)
+    if batch == 1:
+        check_signature(compiled, spec, path)
     inputs = {key: port_name(compiled.inputs, key) for key in spec.inputs}
     outputs = {key: port_name(compiled.outputs, key) for key in spec.outputs}
-    return LoadedModel(spec, path, compiled, read_s, compile_s, inputs, outputs)
+    return LoadedModel(spec, path, compiled, read_s, compile_s, inputs, outputs, batch=batch)
+
+
+def reshape_batch(model: ov.Model, spec: ModelSpec, path: Path, batch: int) -> None:
+    """Give every input of ``model`` the first dimension ``batch``; UsageError when the model
+    cannot take it (OpenVINO's reason) or when its outputs do not grow with the batch."""
+    if batch < 1:
+        raise UsageError(f"{spec.key}: batch {batch} must be >= 1")
+    before = {port.get_any_name(): shape_size(port) for port in model.outputs}
+    try:
+        model.reshape({port.get_any_name(): [batch, *list(port.get_partial_shape().to_shape())[1:]]
+                       for port in model.inputs})
+    except RuntimeError as error:
+        raise UsageError(f"{path}: {spec.key} cannot take batch {batch}: {error_reason(error)}") from None
+    for port in model.outputs:
+        if port.get_partial_shape().is_dynamic or shape_size(port) != batch * before[port.get_any_name()]:
+            raise UsageError(f"{path}: {spec.key} cannot take batch {batch}: output {port.get_any_name()!r} "
+                             f"has shape {port.get_partial_shape()} after the reshape")
+
+
+def shape_size(port) -> int:
+    """The number of elements of a port's static shape."""
+    return int(np.prod(list(port.get_partial_shape().to_shape())))
 
 
 def compile_model(source: ov.Model | str, config: EngineConfig, what: str) -> ov.CompiledModel:

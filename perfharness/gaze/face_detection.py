@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from perfharness.gaze.geometry import rgb_tensor
 from perfharness.gaze.result import Detection
 from perfharness.gaze.stage import ModelStage
 from perfharness.instrument import NULL_REGIONS, Regions
@@ -72,17 +73,18 @@ class BlazeFaceDetector(ModelStage):
         super().__init__(*args, **kwargs)
         self._anchors = ssd_anchors()
 
-    def preprocess(self, frame: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float]]:
-        """Letterbox to 128x128 RGB in [-1, 1]; returns the tensor and (scale, pad_x, pad_y)."""
+    def preprocess(self, frame: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, tuple[float, float, float]]:
+        """Letterbox to 128x128 RGB in [-1, 1], into ``out`` (1, 128, 128, 3) when given;
+        returns the tensor and (scale, pad_x, pad_y)."""
         height, width = frame.shape[:2]
         scale = INPUT_SIZE / max(height, width)
         new_w, new_h = round(width * scale), round(height * scale)
         resized = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_AREA)
         pad_x, pad_y = (INPUT_SIZE - new_w) // 2, (INPUT_SIZE - new_h) // 2
-        canvas = np.zeros((INPUT_SIZE, INPUT_SIZE, 3), np.uint8)
-        canvas[pad_y:pad_y + new_h, pad_x:pad_x + new_w] = resized
-        rgb = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
-        tensor = (rgb.astype(np.float32) / 127.5 - 1.0)[None]
+        canvas = cv2.copyMakeBorder(resized, pad_y, INPUT_SIZE - new_h - pad_y, pad_x, INPUT_SIZE - new_w - pad_x,
+                                    cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        tensor = np.empty((1, INPUT_SIZE, INPUT_SIZE, 3), np.float32) if out is None else out
+        rgb_tensor(canvas, tensor[0], 1 / 127.5, -1.0)
         return tensor, (scale, pad_x, pad_y)
 
     def postprocess(self, outputs: dict[str, np.ndarray], letterbox: tuple[float, float, float]) -> list[Detection]:
@@ -107,8 +109,8 @@ class BlazeFaceDetector(ModelStage):
 
     def detect(self, frame: np.ndarray, regions: Regions = NULL_REGIONS) -> list[Detection]:
         with regions.region(self.region_preprocess):
-            tensor, letterbox = self.preprocess(frame)
+            _, letterbox = self.preprocess(frame, self.model.input_tensor("input"))
         with regions.region(self.region_infer):
-            outputs = self.model.infer({"input": tensor})
+            outputs = self.model.infer()
         with regions.region(self.region_postprocess):
             return self.postprocess(outputs, letterbox)

@@ -57,11 +57,20 @@ def crop(frame: np.ndarray, rect: RotatedRect, out_w: int, out_h: int, flip: boo
     half = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
     index_to_frame = to_frame @ half
     index_to_frame[:, 2] -= 0.5
-    patch = cv2.warpAffine(
-        frame, cv2.invertAffineTransform(index_to_frame), (out_w, out_h),
-        flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE,
-    )
+    patch = cv2.warpAffine(frame, index_to_frame, (out_w, out_h),
+                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
     return patch, to_frame
+
+
+def rgb_tensor(bgr: np.ndarray, out: np.ndarray | None = None, scale: float = 1 / 255, shift: float = 0.0) -> np.ndarray:
+    """``bgr`` (H, W, 3 uint8) as RGB float32 ``value * scale + shift``, written into ``out``
+    (H, W, 3 float32, e.g. a slice of an infer request's input tensor) when given."""
+    if out is None:
+        out = np.empty(bgr.shape, np.float32)
+    np.multiply(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), np.float32(scale), out=out)
+    if shift:
+        np.add(out, np.float32(shift), out=out)
+    return out
 
 
 def apply_affine(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -42,12 +42,13 @@ class FrameResult:
     face_found: bool
     face_count: int = 0
     face_box: Box | None = None
-    face_score: float | None = None
+    face_score: float | None = None  # the detector's score; on a tracked frame, the landmark model's presence
     landmarks: np.ndarray | None = None  # (N, 2) or (N, 3) in frame pixels
     left_eye: EyeResult | None = None
     right_eye: EyeResult | None = None
     head_pose: tuple[float, float, float] | None = None  # yaw, pitch, roll in degrees
     gaze: np.ndarray | None = None  # (3,) unit vector
+    tracked: bool = False  # the face crop came from the previous frame's landmarks (no detector run)
     timings: dict[str, float] = field(default_factory=dict)  # region name -> seconds
 
     @property

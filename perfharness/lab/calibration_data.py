@@ -13,7 +13,7 @@ from collections import defaultdict
 import numpy as np
 
 from perfharness.engine import EngineConfig
-from perfharness.gaze.face_landmarks import PRESENCE_THRESHOLD
+from perfharness.gaze.face_landmarks import PRESENCE_THRESHOLD, face_roi
 from perfharness.gaze.pipeline import MediaPipeChain, choose_face
 from perfharness.gaze.sources import open_source
 
@@ -30,16 +30,17 @@ def sample_frames(split: str) -> list[tuple[int, np.ndarray]]:
 
 def model_inputs(split: str = "calibration") -> dict[str, list[np.ndarray]]:
     """Input tensors by model name (face_detection, face_landmarks, iris_landmarks) for one split."""
-    chain = MediaPipeChain(EngineConfig(precision="FP32"))
+    chain = MediaPipeChain(EngineConfig(precision="FP32"), eye_batch=1)
     inputs: dict[str, list[np.ndarray]] = defaultdict(list)
     for _, frame in sample_frames(split):
-        inputs["face_detection"].append(chain.detector.preprocess(frame)[0])
+        inputs["face_detection"].append(chain.detector.preprocess(frame)[0])  # a fresh array per call
         detections = chain.detector.detect(frame)
         if not detections:
             continue
         face = choose_face(detections, "largest")
-        inputs["face_landmarks"].append(chain.mesh.preprocess(frame, face)[0])
+        inputs["face_landmarks"].append(chain.mesh.preprocess(frame, face_roi(face))[0])
         landmarks, presence = chain.mesh.landmarks(frame, face)
         if presence >= PRESENCE_THRESHOLD:
-            inputs["iris_landmarks"].extend(tensor for tensor, *_ in chain.iris.preprocess(frame, landmarks))
+            eyes, _ = chain.iris.preprocess(frame, landmarks)
+            inputs["iris_landmarks"].extend(eyes[i:i + 1] for i in range(len(eyes)))
     return dict(inputs)

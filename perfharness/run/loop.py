@@ -1,27 +1,28 @@
 """The frame loop: read a frame (``source.read``), run it (``frame``), hand it over, repeat.
 
-Warm-up frames run first on the first processor and are handed over marked as warm-up (the
-caller leaves them out of its numbers); with ``resume_itt_after_warmup`` ITT collection resumes
-once they are done. Then frames are fed as fast as possible or paced at ``pacing_fps`` (a frame
-more than one period late is dropped and counted, as a live camera does), one at a time or
-``in_flight`` at once on as many threads (each processor with infer requests of its own), and
-handed over in input order, on the calling thread, until the input ends, ``frames`` were
-measured, ``duration_s`` passed, or the consumer says stop. KeyboardInterrupt (Ctrl-C,
-SIGTERM) propagates once the frames in flight are done; ``counts`` holds what ran until then.
+Warm-up frames run first and are handed over marked as warm-up (the caller leaves them out of
+its numbers); with ``resume_itt_after_warmup`` ITT collection resumes once they are done. Then
+frames are fed as fast as possible or paced at ``pacing_fps`` (a frame more than one period late
+is dropped and counted, as a live camera does), and handed over in input order until the input
+ends, ``frames`` were measured, ``duration_s`` passed, or the consumer says stop.
+
+Everything runs on the calling thread. ``in_flight=1`` runs each frame to its end before the
+next is read; ``in_flight=2`` keeps two frames in flight on OpenVINO's async infer requests
+(``FrameProcessor.step``): a frame is handed over once the next one has been fed, with the
+timings of the step that ended it. KeyboardInterrupt (Ctrl-C, SIGTERM) propagates at once, the
+frame in flight dropped; ``counts`` holds what was handed over until then.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from perfharness.frame_loop import FrameProcessor
+from perfharness.frame_loop import FrameProcessor, Processed
 from perfharness.gaze.result import FrameResult
 from perfharness.instrument import RegionSink, Regions, itt
 
@@ -32,8 +33,11 @@ class LoopPlan:
     duration_s: float | None = None
     warmup_frames: int = 0
     pacing_fps: float | None = None  # None: as fast as possible
-    in_flight: int = 1
+    in_flight: int = 1  # IN_FLIGHT: 1 synchronous, 2 pipelined
     resume_itt_after_warmup: bool = False
+
+
+IN_FLIGHT = (1, 2)
 
 
 @dataclass
@@ -72,16 +76,28 @@ Consumer = Callable[[FrameRecord], bool]  # False: stop the loop
 Progress = Callable[[int, float], None]  # (frames measured, fps so far)
 
 
-class FrameLoop:
-    """Runs frames through ``processors`` under a LoopPlan; see the module docstring."""
+@dataclass
+class _Fed:
+    """A frame fed to the processor and not yet handed over."""
 
-    def __init__(self, processors: list[FrameProcessor], plan: LoopPlan, sinks: list[RegionSink],
+    index: int
+    t: float
+    image: np.ndarray
+    read: dict[str, float]
+    warmup: bool
+
+
+class FrameLoop:
+    """Runs frames through ``processor`` under a LoopPlan; see the module docstring."""
+
+    def __init__(self, processor: FrameProcessor, plan: LoopPlan, sinks: list[RegionSink],
                  consumer: Consumer, progress: Progress | None = None) -> None:
-        if len(processors) != plan.in_flight:
-            raise ValueError(f"{plan.in_flight} frames in flight need as many processors, got {len(processors)}")
-        self.processors, self.plan, self.consumer, self.progress = processors, plan, consumer, progress
-        self._regions = [Regions(sinks) for _ in processors]
-        self._reader = Regions(sinks)  # source.read happens on the calling thread
+        if plan.in_flight not in IN_FLIGHT:
+            raise ValueError(f"in_flight={plan.in_flight}: 1 (synchronous) or 2 (pipelined)")
+        self.processor, self.plan, self.consumer, self.progress = processor, plan, consumer, progress
+        self._regions = Regions(sinks)
+        self._reader = Regions(sinks)  # source.read, kept apart: it belongs to the frame it read
+        self._fed: deque[_Fed] = deque()
         self.counts = LoopCounts()
 
     def run(self, frames: Iterator[np.ndarray]) -> LoopCounts:
@@ -93,6 +109,7 @@ class FrameLoop:
                 counts.stopped = self._measure(frames)
         finally:
             counts.t_end = time.perf_counter()
+            self.processor.pipeline.reset()
         return counts
 
     def _read(self, frames: Iterator[np.ndarray]) -> tuple[np.ndarray | None, dict[str, float]]:
@@ -100,79 +117,80 @@ class FrameLoop:
             frame = next(frames, None)
         return frame, self._reader.take()
 
+    def _feed(self, frame: np.ndarray, index: int, read: dict[str, float], warmup: bool = False) -> FrameRecord | None:
+        """Feed one frame; the record of the frame it ended, if any."""
+        self._fed.append(_Fed(index, time.perf_counter(), frame, read, warmup))
+        if self.plan.in_flight == 1:
+            return self._record(self.processor.process(frame, index, self._regions))
+        return self._record(self.processor.step(frame, index, self._regions))
+
+    def _drain(self) -> FrameRecord | None:
+        """The record of the frame still in flight, ended; None when there is none."""
+        return self._record(self.processor.flush(self._regions))
+
+    def _record(self, processed: Processed | None) -> FrameRecord | None:
+        if processed is None:
+            return None
+        fed = self._fed.popleft()
+        result, target = processed
+        return FrameRecord(fed.index, fed.t, result, target, {**fed.read, **self._regions.take()}, fed.image, fed.warmup)
+
     def _warm_up(self, frames: Iterator[np.ndarray]) -> bool:
         counts = self.counts
         counts.t_start = time.perf_counter()
         for _ in range(self.plan.warmup_frames):
             frame, read = self._read(frames)
             if frame is None:
-                counts.stopped = "input ended"
-                return False
-            record = self._process(0, frame, counts.warmup, read)
-            record.warmup = True
+                break
+            record = self._feed(frame, counts.warmup, read, warmup=True)
             counts.warmup += 1
-            if not self.consumer(record):
+            if record is not None and not self.consumer(record):
                 counts.stopped = "consumer"
                 return False
+        record = self._drain()
+        if record is not None and not self.consumer(record):
+            counts.stopped = "consumer"
+            return False
+        if counts.warmup < self.plan.warmup_frames:
+            counts.stopped = "input ended"
+            return False
         if self.plan.resume_itt_after_warmup:
             itt.resume()
         counts.t_start = time.perf_counter()
         return True
 
-    def _process(self, slot: int, frame: np.ndarray, index: int, read: dict[str, float]) -> FrameRecord:
-        start = time.perf_counter()
-        result, target = self.processors[slot].process(frame, index, self._regions[slot])
-        return FrameRecord(index, start, result, target, {**read, **self._regions[slot].take()}, frame)
-
     def _measure(self, frames: Iterator[np.ndarray]) -> str:
         plan, counts = self.plan, self.counts
         period = 1.0 / plan.pacing_fps if plan.pacing_fps else None
-        pool = ThreadPoolExecutor(plan.in_flight, thread_name_prefix="frame") if plan.in_flight > 1 else None
-        pending: deque[Future] = deque()
-        local = threading.local()
-        slots = iter(range(plan.in_flight))
 
-        def on_worker(frame: np.ndarray, index: int, read: dict[str, float]) -> FrameRecord:
-            if not hasattr(local, "slot"):
-                local.slot = next(slots)
-            return self._process(local.slot, frame, index, read)
-
-        def hand_over(record: FrameRecord) -> bool:
+        def hand_over(record: FrameRecord | None) -> bool:
+            if record is None:
+                return True
             counts.measured += 1
             if self.progress:
                 self.progress(counts.measured, counts.measured / max(time.perf_counter() - counts.t_start, 1e-9))
             return self.consumer(record)
 
         stopped = "frames"
-        try:
-            while plan.frames is None or counts.measured + len(pending) + counts.dropped < plan.frames:
-                if plan.duration_s is not None and time.perf_counter() - counts.t_start >= plan.duration_s:
-                    stopped = "duration"
-                    break
-                frame, read = self._read(frames)
-                if frame is None:
-                    stopped = "input ended"
-                    break
-                fed = counts.measured + len(pending) + counts.dropped
-                index = counts.warmup + fed
-                if period is not None:
-                    late = time.perf_counter() - (counts.t_start + fed * period)
-                    if late > period:
-                        counts.dropped += 1
-                        continue
-                    if late < 0:
-                        time.sleep(-late)
-                if pool is None:
-                    if not hand_over(self._process(0, frame, index, read)):
-                        return "consumer"
+        while plan.frames is None or counts.measured + len(self._fed) + counts.dropped < plan.frames:
+            if plan.duration_s is not None and time.perf_counter() - counts.t_start >= plan.duration_s:
+                stopped = "duration"
+                break
+            frame, read = self._read(frames)
+            if frame is None:
+                stopped = "input ended"
+                break
+            fed = counts.measured + len(self._fed) + counts.dropped
+            index = counts.warmup + fed
+            if period is not None:
+                late = time.perf_counter() - (counts.t_start + fed * period)
+                if late > period:
+                    counts.dropped += 1
                     continue
-                pending.append(pool.submit(on_worker, frame, index, read))
-                if len(pending) >= plan.in_flight and not hand_over(pending.popleft().result()):
-                    return "consumer"
-            while pending:
-                if not hand_over(pending.popleft().result()):
-                    return "consumer"
-            return stopped
-        finally:
-            if pool:
-                pool.shutdown(wait=True, cancel_futures=True)
+                if late < 0:
+                    time.sleep(-late)
+            if not hand_over(self._feed(frame, index, read)):
+                return "consumer"
+        if not hand_over(self._drain()):
+            return "consumer"
+        return stopped

@@ -13,7 +13,9 @@ from typing import Any, NoReturn
 from perfharness.argtypes import MAX_COUNT
 from perfharness.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig
 from perfharness.errors import UsageError
+from perfharness.gaze.iris_landmarks import EYE_BATCHES
 from perfharness.gaze.mouse import KINDS as MOUSE_KINDS
+from perfharness.run.loop import IN_FLIGHT
 from perfharness.scenario.view import VariantView
 from perfharness.zoo.manifest import check_precision, load_manifest
 
@@ -42,7 +44,10 @@ class Scenario:
     duration_s: float | None = None
     warmup_frames: int = 10
     repeats: int = 1
-    in_flight: int = 1  # frames processed at once: 1 = synchronous, >1 = that many worker threads
+    in_flight: int = 1  # frames in flight: 1 = synchronous, 2 = pipelined on OpenVINO's async requests
+    tracking: bool = True  # False: the face detector on every frame
+    eye_batch: int = 2  # eyes per iris inference: 1 or 2
+    opencv_threads: int | None = None  # cv2.setNumThreads for the variant; None: OpenCV's default
     background_workers: int = 0  # CPU-bound processes competing for the cores
     memory_pressure_mb: int = 0  # held by each background worker
     mouse: str = "dry"
@@ -113,12 +118,13 @@ def with_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
 
 # field -> (smallest allowed value, whether it must be strictly above it); None is always allowed
 LIMITS = {"frames": (1, False), "duration_s": (0, True), "pacing_fps": (0, True), "warmup_frames": (0, False),
-          "repeats": (1, False), "in_flight": (1, False), "background_workers": (0, False),
-          "memory_pressure_mb": (0, False), "threads": (1, False), "streams": (1, False)}
+          "repeats": (1, False), "in_flight": (1, False), "eye_batch": (1, False), "background_workers": (0, False),
+          "memory_pressure_mb": (0, False), "threads": (1, False), "streams": (1, False), "opencv_threads": (1, False)}
 
 
 # field -> the values it may take; None is allowed where listed
-CHOICES = {"hint": PERFORMANCE_HINTS, "inference_precision": (None, *INFERENCE_PRECISIONS), "mouse": MOUSE_KINDS}
+CHOICES = {"hint": PERFORMANCE_HINTS, "inference_precision": (None, *INFERENCE_PRECISIONS), "mouse": MOUSE_KINDS,
+           "in_flight": IN_FLIGHT, "eye_batch": EYE_BATCHES, "tracking": (True, False)}
 
 
 def _check(scenario: Scenario) -> None:

@@ -1,4 +1,5 @@
-"""Background load: CPU-bound worker processes, each optionally holding memory."""
+"""What a variant runs under: CPU-bound background processes (each optionally holding memory),
+OpenCV's thread count."""
 
 from __future__ import annotations
 
@@ -38,3 +39,19 @@ def background_load(workers: int, memory_mb: int = 0) -> Iterator[list[int]]:
             process.join(timeout=5)
             if process.is_alive():
                 process.terminate()
+
+
+@contextmanager
+def opencv_threads(count: int | None) -> Iterator[None]:
+    """``cv2.setNumThreads(count)`` for the duration of the block (None: leave OpenCV's default)."""
+    if count is None:
+        yield
+        return
+    import cv2
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(count)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)

@@ -12,7 +12,6 @@ incomplete; the manifest names each output and whether it was written.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from perfharness.run.instruments import FrameStats, Instruments
 from perfharness.run.loop import FrameLoop, LoopCounts, LoopPlan
 from perfharness.scenario.definition import Scenario, Variant, variants
 from perfharness.scenario.feed import FrameFeed
-from perfharness.scenario.load import background_load
+from perfharness.scenario.load import background_load, opencv_threads
 from perfharness.scenario.progress import Progress
 from perfharness.scenario.rundir import create_run_dir, ensure_run_dir, manifest, write_json
 from perfharness.scenario.view import VariantView
@@ -122,17 +121,17 @@ class ScenarioRunner:
         loop_counts, models = LoopCounts(), {}
         pause_itt = bool(self.instruments.itt and self.options.itt_pause_until_warmup)
         try:
-            with background_load(scenario.background_workers, scenario.memory_pressure_mb):
+            with background_load(scenario.background_workers, scenario.memory_pressure_mb), \
+                    opencv_threads(scenario.opencv_threads):
                 if pause_itt:
                     itt.pause()
-                pipeline = build_pipeline(scenario.model_set, scenario.engine_config(cache_root() / "ov-model-cache"))
+                pipeline = build_pipeline(scenario.model_set, scenario.engine_config(cache_root() / "ov-model-cache"),
+                                          tracking=scenario.tracking, eye_batch=scenario.eye_batch)
                 mouse = make_mouse(scenario.mouse)
                 try:
                     mapper = PointerMapper(Calibration.default(*screen_size(scenario.mouse)))
-                    lock = threading.Lock()
-                    processors = [FrameProcessor(pipeline if k == 0 else pipeline.clone(), mapper, mouse, lock)
-                                  for k in range(scenario.in_flight)]
-                    loop = FrameLoop(processors, self._plan(scenario, feed, pause_itt), self.instruments.sinks,
+                    processor = FrameProcessor(pipeline, mapper, mouse)
+                    loop = FrameLoop(processor, self._plan(scenario, feed, pause_itt), self.instruments.sinks,
                                      lambda record: stats.add(record) or True,
                                      lambda done, fps: self.progress.update(name, done, scenario.frames, fps))
                     loop_counts = loop.counts

@@ -27,9 +27,17 @@ def pytest_benchmark_update_machine_info(config, machine_info):
 
 @pytest.fixture(scope="session")
 def bench_pipelines() -> dict[str, object]:
-    """The mediapipe chain per precision, compiled with the pinned benchmark configuration."""
+    """The mediapipe chain per precision, compiled with the pinned benchmark configuration, with
+    the controller's default switches (tracking, both eyes in one inference)."""
     cv2.setNumThreads(1)  # part of the pinned configuration: one core in use, see bench_support
     return {precision: build_pipeline("mediapipe", engine_config(precision)) for precision in ("FP32", "FP16")}
+
+
+@pytest.fixture(scope="session")
+def published_pipelines() -> dict[str, object]:
+    """The same, with every model as published (the iris model at batch 1), for the model suite."""
+    cv2.setNumThreads(1)
+    return {precision: build_pipeline("mediapipe", engine_config(precision), eye_batch=1) for precision in ("FP32", "FP16")}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,7 +1,9 @@
 """Latency suites: per model, per stage phase, the whole frame, instrumentation, a reference.
 
-Names are stable (set on the fixture, so they do not depend on test function names): ``model[<set>/<model>-<precision>]``,
-``stage[<set>/<stage>.<phase>]``, ``pipeline[<set>-<precision>]``,
+Names are stable (set on the fixture, so they do not depend on test function names): ``model[<set>/<model>-<precision>]``
+(``-batch2``: the iris model reshaped to take both eyes), ``stage[<set>/<stage>.<phase>]``,
+``pipeline[<set>-<precision>]`` (the controller's default switches) and ``pipeline[<set>-FP32-<switch>]``
+with one switch turned back (``detect-every-frame``, ``eye-batch-1``) or on (``in-flight-2``),
 ``instrumentation[<variant>]`` (``instrumentation[collector-recording]`` with the collector's overhead in
 extra_info), ``reference[openvino-conv]``; groups are per model or suite.
 """
@@ -14,6 +16,8 @@ import numpy as np
 import pytest
 from bench_support import engine_config, measure, model_extra_info, reference_model, with_slowdown
 
+from perfharness.gaze.face_landmarks import face_roi
+from perfharness.gaze.pipeline import build_pipeline
 from perfharness.instrument import Regions
 from perfharness.instrument.collector import set_recording
 from perfharness.instrument.itt_log import read_log
@@ -29,18 +33,19 @@ def model_inputs(pipeline, frame: np.ndarray) -> dict[str, dict[str, np.ndarray]
     chain = pipeline.chain
     detection = chain.detector.detect(frame)[0]
     landmarks, _ = chain.mesh.landmarks(frame, detection)
+    eyes = chain.iris.preprocess(frame, landmarks)[0]
     return {
         "face_detection": {"input": chain.detector.preprocess(frame)[0]},
-        "face_landmarks": {"input_1": chain.mesh.preprocess(frame, detection)[0]},
-        "iris_landmarks": {"input_1": chain.iris.preprocess(frame, landmarks)[0][0]},
+        "face_landmarks": {"input_1": chain.mesh.preprocess(frame, face_roi(detection))[0]},
+        "iris_landmarks": {"input_1": eyes[:chain.iris.model.batch]},
     }
 
 
 @pytest.mark.parametrize("precision", PRECISIONS)
 @pytest.mark.parametrize("model", MODELS)
-def test_model(benchmark, bench_pipelines, astronaut, model, precision):
-    """One synchronous inference of one model on its real preprocessed input."""
-    pipeline = bench_pipelines[precision]
+def test_model(benchmark, published_pipelines, astronaut, model, precision):
+    """One synchronous inference of one model (as published) on its real preprocessed input."""
+    pipeline = published_pipelines[precision]
     stage = {"face_detection": pipeline.chain.detector, "face_landmarks": pipeline.chain.mesh,
              "iris_landmarks": pipeline.chain.iris}[model]
     inputs = model_inputs(pipeline, astronaut)[model]
@@ -51,9 +56,22 @@ def test_model(benchmark, bench_pipelines, astronaut, model, precision):
     assert all(np.isfinite(value).all() for value in outputs.values())
 
 
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_model_iris_batch2(benchmark, bench_pipelines, astronaut, precision):
+    """Both eyes in one inference of the iris model reshaped to batch 2 (the controller's default):
+    read it against twice ``model[mediapipe/iris_landmarks-<precision>]``."""
+    pipeline = bench_pipelines[precision]
+    inputs = model_inputs(pipeline, astronaut)["iris_landmarks"]
+    benchmark.group = "model[mediapipe/iris_landmarks]"
+    benchmark.name = f"model[mediapipe/iris_landmarks-{precision}-batch2]"
+    benchmark.extra_info.update(model_extra_info("mediapipe", "iris_landmarks", precision), batch=2)
+    outputs = measure(benchmark, with_slowdown(lambda: pipeline.chain.iris.model.infer(inputs)))
+    assert outputs["output_iris"].size == 2 * 15
+
+
 STAGE_PHASES = {
     "face_detection.preprocess": lambda p, f, d, lm: p.chain.detector.preprocess(f),
-    "face_landmarks.preprocess": lambda p, f, d, lm: p.chain.mesh.preprocess(f, d),
+    "face_landmarks.preprocess": lambda p, f, d, lm: p.chain.mesh.preprocess(f, face_roi(d)),
     "iris_landmarks.preprocess": lambda p, f, d, lm: p.chain.iris.preprocess(f, lm),
     "head_pose.postprocess": lambda p, f, d, lm: p.chain.head_pose.estimate(lm, (f.shape[1], f.shape[0])),
 }
@@ -78,6 +96,31 @@ def test_pipeline(benchmark, bench_pipelines, astronaut, precision):
     benchmark.name = f"pipeline[mediapipe-{precision}]"
     benchmark.extra_info.update({"precision": precision, "config": engine_config(precision).compile_properties()})
     result = measure(benchmark, with_slowdown(lambda: chain.process(astronaut, 0, Regions())))
+    assert result.gaze is not None
+
+
+SWITCHES = {  # the controller's default with one switch changed
+    "detect-every-frame": {"tracking": False},
+    "eye-batch-1": {"eye_batch": 1},
+    "in-flight-2": {},
+}
+
+
+@pytest.mark.parametrize("switch", SWITCHES)
+def test_pipeline_switch(benchmark, astronaut, switch):
+    """A whole FP32 frame with one optimization of the chain turned back, or (``in-flight-2``) with
+    two frames in flight: one ``step`` ends a frame, so its time is the time per frame."""
+    pipeline = build_pipeline("mediapipe", engine_config("FP32"), **SWITCHES[switch])
+    benchmark.group = "pipeline"
+    benchmark.name = f"pipeline[mediapipe-FP32-{switch}]"
+    benchmark.extra_info.update({"precision": "FP32", "config": engine_config("FP32").compile_properties(),
+                                 "switch": switch})
+    regions = Regions()
+    if switch == "in-flight-2":
+        pipeline.step(astronaut, 0, regions)
+        result = measure(benchmark, with_slowdown(lambda: pipeline.step(astronaut, 0, regions)))
+    else:
+        result = measure(benchmark, with_slowdown(lambda: pipeline.process(astronaut, 0, regions)))
     assert result.gaze is not None
 
 

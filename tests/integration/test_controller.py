@@ -22,7 +22,8 @@ def test_sample_clip_end_to_end_moves_only_when_a_face_is_seen(tmp_path):
     assert [row.index for row in rows] == list(range(120))
     for row in rows:
         label = labels[row.index]
-        assert row.face_count == label.expected_faces, label
+        # a tracked frame follows one face; the detector counts them all
+        assert row.face_count == (label.expected_faces if "face_detection.infer" in row.timings else 1), label
         if label.expected_faces == 0:
             assert row.pointer is None and row.gaze_angles is None
         else:
@@ -31,7 +32,8 @@ def test_sample_clip_end_to_end_moves_only_when_a_face_is_seen(tmp_path):
     assert run.stats.moves == sum(row.pointer is not None for row in rows)
     assert {"frame", "source.read", "pointer.map", "pointer.move"} <= set(rows[0].timings)
     summary = run.stats.regions.summary()
-    assert summary["frame"]["count"] == 120 and summary["face_landmarks.infer"]["count"] == 120 - 18
+    assert summary["frame"]["count"] == 120 and summary["face_landmarks.infer"]["count"] >= 120 - 18
+    assert summary["face_detection.infer"]["count"] < 60  # tracking: the detector only where the track was lost
 
 
 def test_omz_chain_runs_through_the_zoo(tmp_path, monkeypatch, astronaut):

@@ -53,7 +53,8 @@ def main_track(opened: dict) -> list[tuple[str, int, str | None]]:
 def test_trace_with_openvino_tasks_under_our_infer_regions(tmp_path):
     trace, resources = tmp_path / "trace.json", tmp_path / "resources.csv"
     completed = subprocess.run(controller("--max-frames", "12", "--trace", str(trace), "--resources", str(resources),
-                                          "--resources-hz", "50"), capture_output=True, text=True, timeout=600)
+                                          "--resources-hz", "50", "--detect-every-frame"),
+                               capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr
     assert "resources: cpu mean" in completed.stdout and "package energy" in completed.stdout
     document = json.loads(trace.read_text())
@@ -64,10 +65,10 @@ def test_trace_with_openvino_tasks_under_our_infer_regions(tmp_path):
     assert all(parent.endswith(".infer") for _, _, parent in phases)
     if OPENVINO_EMITS_ITT:
         # OpenVINO's tasks are kept during every FOREIGN_EVERY-th frame (the 1st, 5th, 9th), each
-        # with one OpenVINO inference per model call: detection, mesh, two irises
+        # with one OpenVINO inference per model call: detection, mesh, both irises in one
         kept = len(range(0, 12, FOREIGN_EVERY))
         assert document["otherData"]["frames_with_foreign_tasks"] == kept
-        assert len(phases) == kept * 4
+        assert len(phases) == kept * 3
         layers = {name for name, _, parent in track if parent and parent.startswith("SyncInferenceCPU::infer")}
         assert "Convolution::execute" in layers  # per-layer tasks nest inside each inference
     assert not list(tmp_path.glob(".*"))  # the collector's log is gone once the trace is written
@@ -92,7 +93,7 @@ def test_python_side_trace_without_itt(tmp_path):
 
 
 def test_warmup_frames_are_left_out_of_the_summary():
-    completed = subprocess.run(controller("--max-frames", "8", "--warmup-frames", "3"), capture_output=True,
+    completed = subprocess.run(controller("--max-frames", "8", "--warmup-frames", "3", "--detect-every-frame"), capture_output=True,
                                text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr
     assert "frames: 5 (+3 warm-up)" in completed.stdout

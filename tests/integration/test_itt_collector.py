@@ -237,7 +237,7 @@ def test_controller_regions_reach_the_collector(collector, tmp_path):
     own: 2 warm-up frames with collection paused, then 3 frames of exactly our regions."""
     log = tmp_path / "itt.log"
     command = [sys.executable, "-m", "perfharness", "controller", "--input", "sample", "--max-frames", "5",
-               "--warmup-frames", "2", "--no-window"]
+               "--warmup-frames", "2", "--no-window", "--detect-every-frame"]
     proc = subprocess.run(command, env=attached(collector, log), cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "frames: 3 (+2 warm-up)" in proc.stdout

@@ -18,7 +18,7 @@ import perfharness
 
 pytestmark = pytest.mark.slow
 
-BUILTIN = {"steady_state", "max_throughput", "precision_sweep", "thread_sweep", "contention", "cold_start",
+BUILTIN = {"steady_state", "max_throughput", "precision_sweep", "thread_sweep", "contention", "cold_start", "optimizations",
            "soak", "edge_cases"}
 
 

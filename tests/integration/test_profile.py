@@ -24,7 +24,7 @@ PERF = shutil.which("perf")
 pytestmark = pytest.mark.skipif(PERF is None or perf.permission_problem() is not None,
                                 reason=f"needs Linux perf allowed to sample: {perf.permission_problem() or 'not on PATH'}")
 WORKLOAD = ROOT / "tests" / "profile_workload.py"
-SCENARIO = ("max_throughput", "--set", "in_flight=1", "--set", "threads=1")
+SCENARIO = ("max_throughput", "--set", "in_flight=1", "--set", "threads=1", "--set", "tracking=false")  # every model every frame
 
 
 def regions(summary: dict) -> dict[str, dict]:

@@ -13,7 +13,7 @@ from perfharness.run.frame_log import read_frames
 from perfharness.scenario import loader
 
 ROOT = Path(__file__).resolve().parents[2]
-WANTED = {"steady_state", "max_throughput", "precision_sweep", "thread_sweep", "contention", "cold_start",
+WANTED = {"steady_state", "max_throughput", "precision_sweep", "thread_sweep", "contention", "cold_start", "optimizations",
           "soak", "edge_cases"}
 STATS = {"count", "mean", "stdev", "min", "max", "p50", "p90", "p99"}
 
@@ -63,7 +63,8 @@ def test_a_sweep_writes_a_complete_run_directory(tmp_path):
     for variant in metrics["variants"]:
         assert variant["frames"] == 8 and variant["warmup_frames"] == 2
         assert set(variant["regions"]["frame"]) == STATS and variant["regions"]["frame"]["count"] == 8
-        assert 0 < variant["regions"]["face_detection.infer"]["p50"] < variant["regions"]["frame"]["p50"]
+        assert 0 < variant["regions"]["face_landmarks.infer"]["p50"] < variant["regions"]["frame"]["p50"]
+        assert variant["regions"].get("face_detection.infer", {"count": 0})["count"] < 8  # tracking
         assert set(variant["models"]) == {"face_detection", "face_landmarks", "iris_landmarks"}
         assert variant["resources"]["samples"] >= 0
         assert len(list(read_frames(run_dir / "frames.csv", variant["name"]))) == 8
