@@ -75,7 +75,10 @@ class BlazeFaceDetector(ModelStage):
 
     def preprocess(self, frame: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, tuple[float, float, float]]:
         """Letterbox to 128x128 RGB in [-1, 1], into ``out`` (1, 128, 128, 3) when given;
-        returns the tensor and (scale, pad_x, pad_y)."""
+        returns the tensor and (scale, pad_x, pad_y).
+
+        The downscale is OpenCV's area average: a bilinear warp (4x cheaper here) aliases enough
+        to raise false faces on a turned head (score 0.52 on the sample photo turned by 0.15)."""
         height, width = frame.shape[:2]
         scale = INPUT_SIZE / max(height, width)
         new_w, new_h = round(width * scale), round(height * scale)

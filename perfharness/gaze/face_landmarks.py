@@ -6,6 +6,8 @@ landmarks (``tracked_roi``), as MediaPipe's own face-mesh graph does.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from perfharness.gaze.geometry import RotatedRect, apply_affine, crop, rgb_tensor
@@ -36,17 +38,17 @@ def face_roi(detection: Detection) -> RotatedRect:
 def tracked_roi(landmarks: np.ndarray) -> RotatedRect:
     """The crop for the next frame from this frame's landmarks: a square 1.5x the longer side of
     their bounding box, about its centre, rotated so the outer eye corners are level."""
-    x0, y0 = landmarks[:, :2].min(axis=0)
-    x1, y1 = landmarks[:, :2].max(axis=0)
-    delta = landmarks[TRACKING_EYE_CORNERS[1], :2] - landmarks[TRACKING_EYE_CORNERS[0], :2]
-    side = float(max(x1 - x0, y1 - y0)) * ROI_SCALE
-    return RotatedRect(float(x0 + x1) / 2, float(y0 + y1) / 2, side, side, float(np.arctan2(delta[1], delta[0])))
+    x0, y0 = landmarks.min(axis=0)[:2].tolist()
+    x1, y1 = landmarks.max(axis=0)[:2].tolist()
+    (ax, ay), (bx, by) = landmarks[TRACKING_EYE_CORNERS, :2].tolist()
+    side = max(x1 - x0, y1 - y0) * ROI_SCALE
+    return RotatedRect((x0 + x1) / 2, (y0 + y1) / 2, side, side, math.atan2(by - ay, bx - ax))
 
 
-def drifted(roi: RotatedRect, landmarks: np.ndarray) -> bool:
-    """Whether the face found in the tracked crop ``roi`` has left its middle (TRACKING_MAX_DRIFT)."""
-    found = tracked_roi(landmarks)
-    return float(np.hypot(found.cx - roi.cx, found.cy - roi.cy)) > TRACKING_MAX_DRIFT * roi.width
+def drifted(roi: RotatedRect, found: RotatedRect) -> bool:
+    """Whether the face found in the tracked crop ``roi`` (its own crop: ``found``) has left the
+    crop's middle (TRACKING_MAX_DRIFT)."""
+    return math.hypot(found.cx - roi.cx, found.cy - roi.cy) > TRACKING_MAX_DRIFT * roi.width
 
 
 class FaceMeshLandmarks(ModelStage):

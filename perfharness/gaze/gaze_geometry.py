@@ -8,6 +8,8 @@ eyes and added to the head's yaw and pitch. A first-order model: calibration abs
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from perfharness.gaze.iris_landmarks import LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS
@@ -19,16 +21,14 @@ EYE_WIDTH_OVER_RADIUS = 30.0 / 12.0
 
 def eye_rotation(corner_a: np.ndarray, corner_b: np.ndarray, iris: np.ndarray) -> tuple[float, float]:
     """(yaw, pitch) of one eye in degrees from its corners (image-left first) and iris centre."""
-    axis = corner_b - corner_a
-    width = float(np.hypot(*axis))
-    along = axis / width
-    down = np.array([-along[1], along[0]])
-    offset = iris - (corner_a + corner_b) / 2
-    dx = float(offset @ along) / width
-    dy = float(offset @ down) / width
-    yaw = np.degrees(np.arcsin(np.clip(dx * EYE_WIDTH_OVER_RADIUS, -1, 1)))
-    pitch = np.degrees(np.arcsin(np.clip(-dy * EYE_WIDTH_OVER_RADIUS, -1, 1)))
-    return float(yaw), float(pitch)
+    (ax, ay), (bx, by), (ix, iy) = (tuple(map(float, point[:2])) for point in (corner_a, corner_b, iris))
+    width = math.hypot(bx - ax, by - ay)
+    along_x, along_y = (bx - ax) / width, (by - ay) / width
+    off_x, off_y = ix - (ax + bx) / 2, iy - (ay + by) / 2
+    dx = (off_x * along_x + off_y * along_y) / width
+    dy = (-off_x * along_y + off_y * along_x) / width
+    clip = lambda v: min(1.0, max(-1.0, v))  # noqa: E731
+    return math.degrees(math.asin(clip(dx * EYE_WIDTH_OVER_RADIUS))), math.degrees(math.asin(clip(-dy * EYE_WIDTH_OVER_RADIUS)))
 
 
 def direction(yaw_deg: float, pitch_deg: float) -> np.ndarray:
@@ -44,9 +44,9 @@ class GeometricGaze:
 
     def estimate(self, landmarks: np.ndarray, eyes: tuple[EyeResult, EyeResult], head_pose: tuple[float, float, float], regions: Regions = NULL_REGIONS) -> np.ndarray:
         with regions.region("gaze.postprocess"):
-            turns = [
-                eye_rotation(landmarks[a, :2], landmarks[b, :2], np.array(eye.iris_center))
+            (yaw_a, pitch_a), (yaw_b, pitch_b) = (
+                eye_rotation(landmarks[a], landmarks[b], eye.iris_center)
                 for eye, (a, b) in zip(eyes, (LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS))
-            ]
-            eye_yaw, eye_pitch = np.mean(turns, axis=0)
+            )
+            eye_yaw, eye_pitch = (yaw_a + yaw_b) / 2, (pitch_a + pitch_b) / 2
             return direction(head_pose[0] + eye_yaw, head_pose[1] + eye_pitch)

@@ -6,6 +6,7 @@ frame of width ``W`` maps ``x`` to ``W - x``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -26,39 +27,41 @@ class RotatedRect:
     @classmethod
     def through(cls, p0: np.ndarray, p1: np.ndarray, scale: float) -> RotatedRect:
         """A square centred between two points, aligned with the line p0 -> p1, side ``scale * |p1 - p0|``."""
-        delta = np.asarray(p1, float) - np.asarray(p0, float)
-        side = float(np.hypot(*delta)) * scale
-        centre = (np.asarray(p0, float) + np.asarray(p1, float)) / 2
-        return cls(float(centre[0]), float(centre[1]), side, side, float(np.arctan2(delta[1], delta[0])))
+        x0, y0, x1, y1 = float(p0[0]), float(p0[1]), float(p1[0]), float(p1[1])
+        side = math.hypot(x1 - x0, y1 - y0) * scale
+        return cls((x0 + x1) / 2, (y0 + y1) / 2, side, side, math.atan2(y1 - y0, x1 - x0))
 
     def patch_to_frame(self, out_w: int, out_h: int) -> np.ndarray:
         """2x3 affine matrix from patch pixels (out_w x out_h) to frame pixels."""
-        c, s = np.cos(self.angle), np.sin(self.angle)
+        c, s = math.cos(self.angle), math.sin(self.angle)
         sx, sy = self.width / out_w, self.height / out_h
-        linear = np.array([[c * sx, -s * sy], [s * sx, c * sy]])
-        offset = np.array([self.cx, self.cy]) - linear @ np.array([out_w / 2, out_h / 2])
-        return np.hstack([linear, offset[:, None]])
+        half_w, half_h = out_w / 2, out_h / 2
+        return np.array([[c * sx, -s * sy, self.cx - c * sx * half_w + s * sy * half_h],
+                         [s * sx, c * sy, self.cy - s * sx * half_w - c * sy * half_h]])
 
     def corners(self) -> np.ndarray:
         """(4, 2) corners: top-left, top-right, bottom-right, bottom-left of the rotated rect."""
-        unit = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], float)
-        return apply_affine(self.patch_to_frame(1, 1), unit)
+        return apply_affine(self.patch_to_frame(1, 1), _UNIT_CORNERS)
 
 
 def crop(frame: np.ndarray, rect: RotatedRect, out_w: int, out_h: int, flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The rotated crop resized to out_w x out_h (edges replicated where it leaves the frame),
     optionally mirrored left-right, and the 2x3 matrix from patch pixels to frame pixels."""
     to_frame = rect.patch_to_frame(out_w, out_h)
-    if flip:
-        mirror = np.array([[-1.0, 0.0, out_w], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-        to_frame = to_frame @ mirror
+    if flip:  # x -> out_w - x on the patch side
+        to_frame[:, 2] += to_frame[:, 0] * out_w
+        to_frame[:, 0] *= -1
     # Points are continuous coordinates (a pixel spans [i, i + 1]); warpAffine maps pixel
     # indices (centres at integers), hence the half-pixel shifts on both sides.
-    half = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
-    index_to_frame = to_frame @ half
-    index_to_frame[:, 2] -= 0.5
-    patch = cv2.warpAffine(frame, index_to_frame, (out_w, out_h),
-                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+    index_to_frame = to_frame.copy()
+    index_to_frame[:, 2] += 0.5 * (to_frame[:, 0] + to_frame[:, 1]) - 0.5
+    # Edges are replicated where the crop leaves the frame; a crop a pixel or more inside it never
+    # samples the border, and OpenCV's constant border is then the same pixels at half the cost.
+    corners = apply_affine(to_frame, _UNIT_CORNERS * (out_w, out_h))
+    height, width = frame.shape[:2]
+    inside = corners.min() >= 1 and (corners[:, 0] <= width - 1).all() and (corners[:, 1] <= height - 1).all()
+    patch = cv2.warpAffine(frame, index_to_frame, (out_w, out_h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                           borderMode=cv2.BORDER_CONSTANT if inside else cv2.BORDER_REPLICATE)
     return patch, to_frame
 
 
@@ -71,6 +74,9 @@ def rgb_tensor(bgr: np.ndarray, out: np.ndarray | None = None, scale: float = 1 
     if shift:
         np.add(out, np.float32(shift), out=out)
     return out
+
+
+_UNIT_CORNERS = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], float)
 
 
 def apply_affine(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -14,6 +14,8 @@ MODEL_POINTS = np.array(
     [(0, 0, 0), (0, -330, -65), (-225, 170, -135), (225, 170, -135), (-150, -150, -125), (150, -150, -125)], float
 )
 _CV_FLIP = np.array([1.0, -1.0, -1.0])  # our axes -> OpenCV's (x right, y down, z away from camera)
+_OBJECT_POINTS = MODEL_POINTS * _CV_FLIP
+_MESH_INDEX = np.array(MESH_POINTS)
 
 
 def camera_matrix(width: int, height: int) -> np.ndarray:
@@ -39,8 +41,8 @@ class SolvePnPHeadPose:
     def estimate(self, landmarks: np.ndarray, frame_size: tuple[int, int], regions: Regions = NULL_REGIONS) -> tuple[float, float, float] | None:
         """Head pose from (N, >=2) face-mesh landmarks in a frame of ``(width, height)``; None if PnP fails."""
         with regions.region("head_pose.postprocess"):
-            image_points = np.ascontiguousarray(landmarks[list(MESH_POINTS), :2], dtype=float)
-            ok, rvec, _ = cv2.solvePnP(MODEL_POINTS * _CV_FLIP, image_points, camera_matrix(*frame_size), None, flags=cv2.SOLVEPNP_SQPNP)
+            image_points = np.ascontiguousarray(landmarks[_MESH_INDEX, :2], dtype=float)
+            ok, rvec, _ = cv2.solvePnP(_OBJECT_POINTS, image_points, camera_matrix(*frame_size), None, flags=cv2.SOLVEPNP_SQPNP)
             if not ok:
                 return None
             return angles_from_rotation(cv2.Rodrigues(rvec)[0])

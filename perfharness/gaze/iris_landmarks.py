@@ -29,7 +29,7 @@ LEFT_EYE_CORNERS = (33, 133)
 RIGHT_EYE_CORNERS = (362, 263)
 LEFT_EYE_OUTLINE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
 RIGHT_EYE_OUTLINE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385, 384, 398)
-_EYES = ((LEFT_EYE_CORNERS, False, LEFT_EYE_OUTLINE), (RIGHT_EYE_CORNERS, True, RIGHT_EYE_OUTLINE))
+_EYES = ((LEFT_EYE_CORNERS, False, np.array(LEFT_EYE_OUTLINE)), (RIGHT_EYE_CORNERS, True, np.array(RIGHT_EYE_OUTLINE)))
 
 
 @dataclass
@@ -92,7 +92,7 @@ class IrisLandmarks(ModelStage):
             results = []
             for iris_raw, to_frame, rect, (_, _, outline) in zip(raws, crops.to_frame, crops.rects, _EYES):
                 iris = self.postprocess(iris_raw, to_frame)
-                results.append(EyeResult(box_of(crops.landmarks[list(outline), :2]), rect.corners(),
+                results.append(EyeResult(box_of(crops.landmarks[outline, :2]), rect.corners(),
                                          (float(iris[0, 0]), float(iris[0, 1]))))
             return results[0], results[1]
 

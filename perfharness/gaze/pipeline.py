@@ -79,6 +79,7 @@ class MediaPipeChain:
         self.head_pose = SolvePnPHeadPose()
         self.gaze = GeometricGaze()
         self.stages = [self.detector, self.mesh, self.iris]
+        self._found: RotatedRect | None = None  # the crop of the face ``locate`` found last
 
     def detect(self, frame: np.ndarray, regions: Regions) -> list[Detection]:
         return self.detector.detect(frame, regions)
@@ -86,10 +87,13 @@ class MediaPipeChain:
     def locate(self, frame: np.ndarray, roi: Detection | RotatedRect, result: FrameResult, regions: Regions) -> float | None:
         """Face landmarks in ``roi`` and their presence score; None when the face is not there
         (presence below threshold) or, in a tracked crop, has drifted out of its middle."""
-        from perfharness.gaze.face_landmarks import PRESENCE_THRESHOLD, drifted
+        from perfharness.gaze.face_landmarks import PRESENCE_THRESHOLD, drifted, tracked_roi
 
         landmarks, presence = self.mesh.landmarks(frame, roi, regions)
-        if presence < PRESENCE_THRESHOLD or (isinstance(roi, RotatedRect) and drifted(roi, landmarks)):
+        if presence < PRESENCE_THRESHOLD:
+            return None
+        self._found = tracked_roi(landmarks)
+        if isinstance(roi, RotatedRect) and drifted(roi, self._found):
             return None
         result.landmarks = landmarks
         return presence
@@ -104,10 +108,9 @@ class MediaPipeChain:
             result.gaze = self.gaze.estimate(result.landmarks, (result.left_eye, result.right_eye), result.head_pose, regions)
 
     def next_roi(self, result: FrameResult, frame_size: tuple[int, int]) -> RotatedRect | None:
-        """The crop of the next frame from this frame's landmarks; None when it leaves the frame."""
-        from perfharness.gaze.face_landmarks import tracked_roi
-
-        roi = tracked_roi(result.landmarks)
+        """The crop of the next frame from this frame's landmarks (``locate`` just found them);
+        None when it leaves the frame."""
+        roi = self._found
         width, height = frame_size
         return roi if 0 <= roi.cx < width and 0 <= roi.cy < height else None
 

@@ -12,6 +12,7 @@ import pytest
 from perfharness.engine import EngineConfig
 from perfharness.frame_loop import FrameProcessor
 from perfharness.gaze.mouse import make_mouse
+from perfharness.gaze.geometry import RotatedRect, crop
 from perfharness.gaze.pipeline import MediaPipeChain, build_pipeline
 from perfharness.gaze.pointer import Calibration, PointerMapper
 from perfharness.gaze.sources import open_source
@@ -160,3 +161,25 @@ def test_two_frames_in_flight_give_the_synchronous_results_in_order(clip, tracke
     assert [r.result.gaze_angles for r in pipelined] == [r.result.gaze_angles for r in synchronous]
     assert all(r.image is clip[r.index] for r in pipelined)
     assert all("frame" in r.timings for r in pipelined if not r.warmup)
+
+
+def test_crops_inside_the_frame_are_the_replicated_border_crops(clip):
+    """``crop`` switches to OpenCV's cheaper constant border when the crop stays a pixel inside
+    the frame: the pixels must be those of the replicated border, inside and across the edges."""
+    rng = np.random.default_rng(0)
+    half = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+    inside = 0
+    for frame in clip[::12]:
+        for _ in range(30):
+            side = rng.uniform(20, 400)
+            rect = RotatedRect(rng.uniform(0, 640), rng.uniform(0, 480), side, side, rng.uniform(-1, 1))
+            for size, flip in ((192, False), (64, True)):
+                patch, to_frame = crop(frame, rect, size, size, flip)
+                index_to_frame = to_frame @ half
+                index_to_frame[:, 2] -= 0.5
+                replicated = cv2.warpAffine(frame, index_to_frame, (size, size),
+                                            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+                np.testing.assert_array_equal(patch, replicated)
+                corners = rect.corners()
+                inside += bool(corners.min() >= 1 and (corners[:, 0] <= 639).all() and (corners[:, 1] <= 479).all())
+    assert inside >= 20  # both kinds of crop were seen
