@@ -89,6 +89,7 @@ def _controller(args: argparse.Namespace) -> int:
         eye_batch=args.eye_batch,
         in_flight=args.in_flight,
         threads=args.threads,
+        inference_precision=args.inference_precision,
     )
     run = run_controller(options)
     print(report(run, options))
@@ -163,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                             help="1 (default): each frame to its end; 2: the next frame's face stages overlap "
                                  "this frame's eyes on OpenVINO's async requests")
     controller.add_argument("--threads", type=positive_int, help="OpenVINO inference threads (default: its own choice)")
+    controller.add_argument("--inference-precision", choices=["f32", "bf16", "f16"],
+                            help="OpenVINO's INFERENCE_PRECISION_HINT (default f32 for FP32/FP16 models; "
+                                 "bf16 runs on AMX or AVX512_BF16 where the CPU has them)")
     controller.set_defaults(handler=_controller)
 
     calibrate = commands.add_parser("calibrate", help="5- or 9-point gaze calibration (needs a display)")

@@ -58,6 +58,7 @@ class ControllerOptions:
     eye_batch: int = 2  # eyes per iris inference
     in_flight: int = 1  # 1: each frame to its end; 2: pipelined on OpenVINO's async requests
     threads: int | None = None  # OpenVINO's INFERENCE_NUM_THREADS; None: its default
+    inference_precision: str | None = None  # None: f32 for FP32/FP16 (see EngineConfig)
 
 
 @dataclass
@@ -130,7 +131,8 @@ class _Session:
             self.frame_log = FrameLog(o.frames_csv)
         self.run.stats = FrameStats("controller", self.frame_log)
         self.instruments.start()
-        config = EngineConfig(device=o.device, precision=o.precision.upper(), num_threads=o.threads)
+        config = EngineConfig(device=o.device, precision=o.precision.upper(), num_threads=o.threads,
+                              inference_precision=o.inference_precision)
         self.pipeline = build_pipeline(o.model_set, config, o.face_policy, o.tracking, o.eye_batch)
         self.mouse = make_mouse(o.mouse)
         width, height = screen_size(o.mouse)

@@ -60,7 +60,7 @@ IRIS_CENTRES = (468, 473)  # MediaPipe's two iris centres (refine_landmarks=True
 EYE_ANCHOR = 33  # the image-left eye's outer corner in the mesh; ours names its eyes by it
 TARGET_RATIO = 0.8  # ours <= 0.8 x MediaPipe's time per frame, in each mode
 TARGET_IRIS_MEDIAN_PX = 1.0  # iris centres within 1 px (median) of MediaPipe's, on the sample clip
-OURS_FIELDS = ("num_threads", "num_streams", "performance_hint", "precision")
+OURS_FIELDS = ("num_threads", "num_streams", "performance_hint", "precision", "inference_precision")
 READY_TIMEOUT_S = 600.0
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 
@@ -493,7 +493,7 @@ def _modes(text: str) -> tuple[str, ...]:
 def ours_config(settings: Sequence[str]) -> dict:
     """``--ours-set key=value`` -> EngineConfig fields (checked here, so a bad one fails before
     anything starts)."""
-    from perfharness.engine import PERFORMANCE_HINTS
+    from perfharness.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS
 
     config: dict = {}
     for setting in settings:
@@ -509,6 +509,10 @@ def ours_config(settings: Sequence[str]) -> dict:
         elif key == "performance_hint":
             if value not in PERFORMANCE_HINTS:
                 raise UsageError(f"--ours-set performance_hint: expected one of {', '.join(PERFORMANCE_HINTS)}, got {value!r}")
+            config[key] = value
+        elif key == "inference_precision":
+            if value not in INFERENCE_PRECISIONS:
+                raise UsageError(f"--ours-set inference_precision: expected one of {', '.join(INFERENCE_PRECISIONS)}, got {value!r}")
             config[key] = value
         else:
             if value not in ("FP32", "FP16"):
