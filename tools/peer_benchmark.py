@@ -358,25 +358,24 @@ class Worker:
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self.process.terminate()
-                try:
-                    self.process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
+                self._end()
         with contextlib.suppress(OSError, ValueError):
             self.process.stdout.close()
         self._log.close()
 
+    def _end(self) -> None:
+        """SIGTERM, then SIGKILL if it is still there after 5 s."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
     def terminate(self) -> None:
         """End it now (Ctrl-C): SIGTERM, then SIGKILL."""
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            self._end()
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
         self.close()
