@@ -201,9 +201,11 @@ def check_controller_files(files: dict[str, Path], frames: bool) -> None:
     assert not list(files["trace"].parent.glob(".*"))  # no partial video, no log left
 
 
+@pytest.mark.parametrize("in_flight", ["1", "2"])
 @pytest.mark.parametrize("signame", SIGNALS)
-def test_controller_interrupted_mid_run(tmp_path, signame):
-    command, files = controller(tmp_path, "--max-frames", "100000")
+def test_controller_interrupted_mid_run(tmp_path, signame, in_flight):
+    """Also with two frames in flight: the signal lands while an eye inference may be running."""
+    command, files = controller(tmp_path, "--max-frames", "100000", "--in-flight", in_flight)
     proc = spawn(command)
     wait_until(lambda: rows(files["frames-csv"]) >= 5, proc, "5 frames processed")
     proc.send_signal(SIGNALS[signame])
