@@ -30,17 +30,20 @@ import os
 import platform
 import selectors
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
+
+from perfharness.argtypes import positive_int
+from perfharness.errors import UsageError
+from perfharness.run import interrupts
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_DIR = ROOT / "peer"
@@ -63,10 +66,6 @@ TARGET_IRIS_MEDIAN_PX = 1.0  # iris centres within 1 px (median) of MediaPipe's,
 OURS_FIELDS = ("num_threads", "num_streams", "performance_hint", "precision", "inference_precision")
 READY_TIMEOUT_S = 600.0
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
-
-
-class UsageError(Exception):
-    """Bad usage or input: one line, exit 2."""
 
 
 class WorkerError(Exception):
@@ -471,16 +470,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= 2**31 - 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {text}")
-    return value
-
-
 def _modes(text: str) -> tuple[str, ...]:
     modes = tuple(part.strip() for part in text.split(",") if part.strip())
     unknown = [mode for mode in modes if mode not in MODES]
@@ -502,7 +491,7 @@ def ours_config(settings: Sequence[str]) -> dict:
             raise UsageError(f"--ours-set {setting!r}: expected key=value with key one of {', '.join(OURS_FIELDS)}")
         if key in ("num_threads", "num_streams"):
             try:
-                config[key] = _positive_int(value)
+                config[key] = positive_int(value)
             except argparse.ArgumentTypeError as error:
                 raise UsageError(f"--ours-set {key}: {error}") from None
         elif key == "performance_hint":
@@ -523,8 +512,8 @@ def ours_config(settings: Sequence[str]) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="peer_benchmark", description="MediaPipe's own Face Mesh against our controller, on the same frames.")
     parser.add_argument("--input", default="sample", help="sample (default: the 640x480 120-frame clip), a video or image path, cam[:N]")
-    parser.add_argument("--max-frames", type=_positive_int, help="at most this many frames of the input")
-    parser.add_argument("--rounds", type=_positive_int, default=5, help="rounds of the four runs (default 5)")
+    parser.add_argument("--max-frames", type=positive_int, help="at most this many frames of the input")
+    parser.add_argument("--rounds", type=positive_int, default=5, help="rounds of the four runs (default 5)")
     parser.add_argument("--modes", type=_modes, default=MODES, help="detect,tracking (default both)")
     parser.add_argument("--out", type=Path, help="report folder (default reports/peer-<UTC time>/)")
     parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help=f"the MediaPipe venv (default {DEFAULT_VENV.relative_to(ROOT)})")
@@ -533,21 +522,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ours-set", action="append", default=[], metavar="KEY=VALUE",
                         help=f"EngineConfig field for our side ({', '.join(OURS_FIELDS)}); repeatable")
     return parser
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait until the block is done (the final writes are never cut)."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
-
-
-def _interrupt(signum: int, frame) -> NoReturn:
-    raise KeyboardInterrupt
 
 
 def measure(args: argparse.Namespace, config: dict, source: dict, frames_path: Path, scratch: Path) -> dict:
@@ -602,7 +576,7 @@ def measure(args: argparse.Namespace, config: dict, source: dict, frames_path: P
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupts.install()
     written: Path | None = None
     try:
         args = build_parser().parse_args(argv)
@@ -622,10 +596,12 @@ def main(argv: list[str] | None = None) -> int:
         markdown = render_markdown(report)
         from perfharness.atomic import atomic_write_text
 
-        with _signals_held():
-            atomic_write_text(out / "peer.json", json.dumps(report, indent=1, allow_nan=False) + "\n")
-            atomic_write_text(out / "peer.md", markdown)
-            written = out
+        interrupts.finishing()  # from here a signal is only noted: the two files are written whole
+        atomic_write_text(out / "peer.json", json.dumps(report, indent=1, allow_nan=False) + "\n")
+        atomic_write_text(out / "peer.md", markdown)
+        written = out
+        if interrupts.received() is not None:
+            raise KeyboardInterrupt
         print(markdown, end="")
         print(f"peer benchmark: written to {out}/peer.json and peer.md", file=sys.stderr)
         return 0
@@ -636,13 +612,9 @@ def main(argv: list[str] | None = None) -> int:
     except WorkerError as error:
         print(f"peer benchmark: error: {error}", file=sys.stderr)
         return EXIT_FAILED
-    except Exception as error:
-        from perfharness.errors import UsageError as PerfharnessUsageError
-
-        if isinstance(error, (UsageError, PerfharnessUsageError)):
-            print(f"peer benchmark: error: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        raise
+    except UsageError as error:
+        print(f"peer benchmark: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -75,7 +75,8 @@ class IrisLandmarks(ModelStage):
             tensor, crops = self.preprocess(frame, landmarks, self.model.input_tensor("input_1") if batched else None)
         with regions.region(self.region_infer):
             feeds = [None] if batched else [{"input_1": tensor[:1]}, {"input_1": tensor[1:]}]
-            self._done = [self.model.infer(feed)["output_iris"].copy() for feed in feeds[:len(feeds) - asynchronous]]
+            now = feeds[:-1] if asynchronous else feeds  # the last inference is the one started
+            self._done = [self.model.infer(feed)["output_iris"].copy() for feed in now]
             if asynchronous:
                 self.model.start(feeds[-1])
         self._asynchronous = asynchronous
@@ -99,7 +100,3 @@ class IrisLandmarks(ModelStage):
     def postprocess(self, iris_raw: np.ndarray, to_frame: np.ndarray) -> np.ndarray:
         """(5, 2) iris points in frame pixels, centre first."""
         return apply_affine(to_frame, iris_raw.reshape(5, 3)[:, :2])
-
-    def eyes(self, frame: np.ndarray, landmarks: np.ndarray, regions: Regions = NULL_REGIONS) -> tuple[EyeResult, EyeResult]:
-        """Both eyes, synchronously: ``finish(start(...))``."""
-        return self.finish(self.start(frame, landmarks, regions), regions)

@@ -129,6 +129,7 @@ class OmzChain:
         self.head_pose = _load(OmzHeadPose, "omz", "head_pose", config)
         self.gaze = _load(OmzGaze, "omz", "gaze", config)
         self.stages = [self.detector, self.mesh, self.head_pose, self.gaze]
+        self._face: Detection | None = None  # the detection ``locate`` worked on, for ``start``
 
     def detect(self, frame: np.ndarray, regions: Regions) -> list[Detection]:
         return self.detector.detect(frame, regions)

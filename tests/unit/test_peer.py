@@ -247,11 +247,11 @@ def _driver(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("args, message", [
     (["--input", "/nonexistent/clip.mp4"], "no such file: /nonexistent/clip.mp4"),
-    (["--rounds", "0"], "--rounds: expected a number >= 1, got 0"),
+    (["--rounds", "0"], "--rounds: expected a number >= 1 and <= 2147483647, got 0"),
     (["--max-frames", "many"], "--max-frames: expected a whole number, got 'many'"),
     (["--modes", "detect,fast"], "--modes: expected modes from detect, tracking"),
     (["--ours-set", "colour=blue"], "--ours-set 'colour=blue': expected key=value with key one of num_threads"),
-    (["--ours-set", "num_threads=0"], "--ours-set num_threads: expected a number >= 1, got 0"),
+    (["--ours-set", "num_threads=0"], "--ours-set num_threads: expected a number >= 1 and <= 2147483647, got 0"),
     (["--ours-set", "performance_hint=FAST"], "--ours-set performance_hint: expected one of LATENCY"),
     (["--input", "cam:0"], "a camera never ends: give --max-frames"),
 ])
