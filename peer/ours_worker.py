@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         import openvino
 
         import perfharness
-        from perfharness.engine import EngineConfig
+        from perfharness.runtime.engine import EngineConfig
 
         config = EngineConfig(**json.loads(args.config))
         side = OursSide(frames, config)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from perfharness.run import interrupts
+from perfharness.core import interrupts
 
 EXIT_INTERRUPTED = 130
 
@@ -13,7 +13,7 @@ EXIT_INTERRUPTED = 130
 def main() -> int:
     interrupts.install()
     try:
-        from perfharness.cli import main as cli_main
+        from perfharness.cli.main import main as cli_main
     except KeyboardInterrupt:
         print("perfharness: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

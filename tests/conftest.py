@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from perfharness import zoo
-from perfharness.engine import EngineConfig
+from perfharness.runtime.engine import EngineConfig
 from perfharness.gaze.pipeline import GazePipeline, build_pipeline
 
 

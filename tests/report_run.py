@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 from perfharness.instrument.resources import COLUMNS
-from perfharness.run.frame_log import COLUMNS as FRAME_COLUMNS
+from perfharness.results.frames import COLUMNS as FRAME_COLUMNS
 
 STAGES = ("face_detection.preprocess", "face_detection.infer", "face_detection.postprocess",
           "face_landmarks.infer", "iris_landmarks.infer", "head_pose.postprocess", "gaze.postprocess",

@@ -41,9 +41,9 @@ from typing import NoReturn
 
 import numpy as np
 
-from perfharness.argtypes import positive_int
-from perfharness.errors import UsageError
-from perfharness.run import interrupts
+from perfharness.core.argtypes import positive_int
+from perfharness.core.errors import UsageError
+from perfharness.core import interrupts
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_DIR = ROOT / "peer"
@@ -427,7 +427,7 @@ def setup_venv(venv: Path, peer_python: str | None) -> None:
         _run_setup_step([peer_python, "-m", "venv", str(venv)], "making the venv")
     _run_setup_step([str(python), "-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--require-hashes",
                      "--only-binary=:all:", "-r", str(REQUIREMENTS)], "pip install -r peer/requirements.txt")
-    from perfharness.atomic import atomic_write_text
+    from perfharness.core.atomic import atomic_write_text
 
     atomic_write_text(venv / STAMP_NAME, requirements_digest() + "\n")
 
@@ -481,7 +481,7 @@ def _modes(text: str) -> tuple[str, ...]:
 def ours_config(settings: Sequence[str]) -> dict:
     """``--ours-set key=value`` -> EngineConfig fields (checked here, so a bad one fails before
     anything starts)."""
-    from perfharness.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS
+    from perfharness.runtime.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS
 
     config: dict = {}
     for setting in settings:
@@ -526,7 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def measure(args: argparse.Namespace, config: dict, source: dict, frames_path: Path, scratch: Path) -> dict:
     """Start both workers on the decoded frames, run the rounds; the report as a dict."""
-    from perfharness.sysinfo import cpu_info
+    from perfharness.core.sysinfo import cpu_info
 
     peer_env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
     workers: dict[str, Worker] = {}
@@ -594,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise UsageError(f"{problem}: run with --setup (or tox -e peer) to make it")
             report = measure(args, config, source, frames_path, Path(scratch))
         markdown = render_markdown(report)
-        from perfharness.atomic import atomic_write_text
+        from perfharness.core.atomic import atomic_write_text
 
         interrupts.finishing()  # from here a signal is only noted: the two files are written whole
         atomic_write_text(out / "peer.json", json.dumps(report, indent=1, allow_nan=False) + "\n")

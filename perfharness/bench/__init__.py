@@ -1,5 +1,6 @@
-"""The regression gate over pytest-benchmark files: ``perfharness compare BASELINE CANDIDATE``.
+"""Benchmark runs and the regression gate over pytest-benchmark files.
 
-storage (read the files) -> stats (bootstrap CI, Mann-Whitney U) -> gates (thresholds) ->
-compare (pair and decide) -> report (table, Markdown) -> cli (the subcommand).
+storage (read the files) -> stats (``perfharness.stats.bootstrap``) -> gates (thresholds) ->
+compare (pair and decide) -> report (table, Markdown); runner (worker processes) and ab
+(interleaved variants); the commands are in ``perfharness.cli.bench``.
 """

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfharness.bench.runner import Suite, merge, run_worker, write_document
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 
 @dataclass(frozen=True)

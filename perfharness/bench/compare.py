@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from perfharness.bench.gates import DEFAULT_REFERENCE, Gates
 import numpy as np
 
-from perfharness.bench.stats import location, mann_whitney_p, ratio_interval, noise_note, relative_iqr, side_location, side_ratio
+from perfharness.stats.bootstrap import location, mann_whitney_p, ratio_interval, noise_note, relative_iqr, side_location, side_ratio
 from perfharness.bench.storage import Benchmark, Run
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 MIN_ROUNDS = 10
 MAX_SPREAD = 0.5

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfharness.bench.storage import read_input_file
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib

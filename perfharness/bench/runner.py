@@ -23,9 +23,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfharness.atomic import atomic_write_text
+from perfharness.core.atomic import atomic_write_text
 from perfharness.bench.storage import PROCESS_ROUNDS
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 ORDER_ENV = "PERFHARNESS_BENCH_ORDER"  # "k/N": rotate the collected benchmarks by k/N of their number
 NO_TESTS_COLLECTED = 5  # pytest's exit status when -k selects nothing

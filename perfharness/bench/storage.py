@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 STORAGE = Path(".benchmarks")
 MAX_FILE_BYTES = 512 * 2**20  # a run with raw rounds of every suite is a few MiB; anything this big is not one

@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.gaze.pointer import Calibration, Sample
 
 MAX_TRIES_FACTOR = 3  # give up on a target after this many times samples_per_point calls

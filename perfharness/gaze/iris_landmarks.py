@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from perfharness.engine import EngineConfig
-from perfharness.errors import UsageError
+from perfharness.runtime.engine import EngineConfig
+from perfharness.core.errors import UsageError
 from perfharness.gaze.geometry import RotatedRect, apply_affine, box_of, crop, rgb_tensor
 from perfharness.gaze.result import EyeResult
 from perfharness.gaze.stage import ModelStage

@@ -14,7 +14,7 @@ import threading
 from types import ModuleType
 from typing import Protocol
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from perfharness.engine import EngineConfig
+from perfharness.runtime.engine import EngineConfig
 from perfharness.gaze.geometry import RotatedRect, apply_affine, box_of, crop
 from perfharness.gaze.result import Box, Detection, EyeResult
 from perfharness.gaze.stage import ModelStage

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.gaze.gaze_geometry import direction
 from perfharness.gaze.result import FrameResult
 

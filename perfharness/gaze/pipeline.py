@@ -25,8 +25,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from perfharness import zoo
-from perfharness.engine import EngineConfig
-from perfharness.errors import UsageError
+from perfharness.runtime.engine import EngineConfig
+from perfharness.core.errors import UsageError
 from perfharness.gaze.geometry import RotatedRect, box_of
 from perfharness.gaze.result import Detection, FrameResult
 from perfharness.gaze.stage import ModelStage

@@ -15,8 +15,8 @@ from typing import Sequence, TypeVar
 
 import numpy as np
 
-from perfharness.atomic import atomic_write_text
-from perfharness.errors import UsageError
+from perfharness.core.atomic import atomic_write_text
+from perfharness.core.errors import UsageError
 
 Value = TypeVar("Value", float, np.ndarray)
 Sample = tuple[tuple[float, float], tuple[float, float]]  # (yaw, pitch) -> (x, y)

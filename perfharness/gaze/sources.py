@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from perfharness import zoo
-from perfharness.atomic import atomic_open
-from perfharness.errors import SourceError, UsageError
+from perfharness.core.atomic import atomic_open
+from perfharness.core.errors import SourceError, UsageError
 from perfharness.gaze import synthetic
 from perfharness.gaze.result import Box
 from perfharness.gaze.synthetic import ClipLabel, generate_clip, plan_clip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from perfharness.engine import EngineConfig, LoadedModel, load_model
+from perfharness.runtime.engine import EngineConfig, LoadedModel, load_model
 from perfharness.zoo.manifest import ModelSpec
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from perfharness.errors import SourceError, UsageError
+from perfharness.core.errors import SourceError, UsageError
 from perfharness.gaze.result import Box
 
 SEGMENTS = ("motion", "lighting", "no_face", "two_faces")

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 SOURCE = Path(__file__).with_name("collector") / "itt_collector.c"
 LIBRARY_PREFIX = "libperfharness_itt"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Callable
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 try:
     from ittapi import native as _native

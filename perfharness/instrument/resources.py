@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psutil
 
-from perfharness.sysinfo import name_this_thread
+from perfharness.core.sysinfo import name_this_thread
 
 THREAD_NAME = "ph-resources"  # the sampler thread's name in the OS (``ps -L``, perf's comm): 15 bytes at most
 RAPL_PACKAGE = Path("/sys/class/powercap/intel-rapl:0/energy_uj")

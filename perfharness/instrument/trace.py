@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from perfharness.atomic import atomic_open_text
+from perfharness.core.atomic import atomic_open_text
 from perfharness.instrument.itt_log import LogWriter, iter_log, meta_path, read_meta
 
 DOMAIN = "perfharness"

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from perfharness.engine import EngineConfig
+from perfharness.runtime.engine import EngineConfig
 from perfharness.gaze.face_landmarks import PRESENCE_THRESHOLD, face_roi
 from perfharness.gaze.pipeline import MediaPipeChain, choose_face
 from perfharness.gaze.sources import open_source

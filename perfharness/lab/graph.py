@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.zoo.runtime import ov
 
 # Ops a weight passes through between its stored Constant and the layer that uses it:

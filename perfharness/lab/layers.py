@@ -27,7 +27,7 @@ from time import perf_counter, process_time
 
 import numpy as np
 
-from perfharness.engine import EngineConfig, compile_model, read_model
+from perfharness.runtime.engine import EngineConfig, compile_model, read_model
 from perfharness.lab.complexity import analyze
 from perfharness.lab.peak import peak_gflops
 from perfharness.zoo.runtime import ov

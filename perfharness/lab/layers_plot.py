@@ -8,8 +8,8 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from perfharness.atomic import atomic_write_bytes
-from perfharness.errors import UsageError
+from perfharness.core.atomic import atomic_write_bytes
+from perfharness.core.errors import UsageError
 from perfharness.lab.layers import Profile
 
 

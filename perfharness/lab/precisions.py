@@ -16,7 +16,7 @@ from time import perf_counter
 import numpy as np
 
 from perfharness import zoo
-from perfharness.engine import EngineConfig
+from perfharness.runtime.engine import EngineConfig
 from perfharness.gaze.pipeline import GazePipeline, MediaPipeChain
 from perfharness.gaze.result import FrameResult
 from perfharness.lab.calibration_data import model_inputs, sample_frames

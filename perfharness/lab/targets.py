@@ -6,7 +6,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from perfharness import zoo
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.zoo.manifest import Manifest, check_precision, load_manifest
 
 DEFAULT_SET = "mediapipe"

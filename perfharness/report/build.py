@@ -8,15 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from perfharness.atomic import atomic_write_bytes
-from perfharness.vtune import HOTSPOTS_BY_TASK_CSV, SUMMARY_CSV, read_vtune_csv
-from perfharness.profile.hotspots import FOLDED, HOTSPOTS_JSON
+from perfharness.core.atomic import atomic_write_bytes
+from perfharness.profilers.vtune import HOTSPOTS_BY_TASK_CSV, SUMMARY_CSV, read_vtune_csv
+from perfharness.profilers.hotspots import FOLDED, HOTSPOTS_JSON
 from perfharness.report.content import compose
 from perfharness.report.flame import flame_graph
 from perfharness.report.html import render_html
 from perfharness.report.markdown import PLOTS_DIR, plot_path, render_markdown
 from perfharness.report.plots import render_plots
-from perfharness.run.frame_log import read_frames
+from perfharness.results.frames import read_frames
 
 VTUNE_FILES = (SUMMARY_CSV, HOTSPOTS_BY_TASK_CSV)
 OUTPUTS = ("report.html", "report.md", PLOTS_DIR)

@@ -9,8 +9,8 @@ from perfharness.instrument.capture import TraceCapture
 from perfharness.instrument.itt import IttSink
 from perfharness.instrument.resources import ResourceSampler
 from perfharness.instrument.trace import TraceSummary
-from perfharness.latency import RegionStats
-from perfharness.run.frame_log import FrameLog
+from perfharness.stats.streaming import RegionStats
+from perfharness.results.frames import FrameLog
 from perfharness.run.loop import FrameRecord
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perfharness.frame_loop import FrameProcessor, Processed
+from perfharness.run.frame import FrameProcessor, Processed
 from perfharness.gaze.result import FrameResult
 from perfharness.instrument import RegionSink, Regions, itt
 

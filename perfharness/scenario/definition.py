@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from perfharness.argtypes import MAX_COUNT
-from perfharness.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig
-from perfharness.errors import UsageError
+from perfharness.core.argtypes import MAX_COUNT
+from perfharness.runtime.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig
+from perfharness.core.errors import UsageError
 from perfharness.gaze.iris_landmarks import EYE_BATCHES
 from perfharness.gaze.mouse import KINDS as MOUSE_KINDS
 from perfharness.run.loop import IN_FLIGHT

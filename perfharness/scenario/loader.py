@@ -10,7 +10,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.scenario import builtin
 from perfharness.scenario.definition import Scenario
 

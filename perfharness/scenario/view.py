@@ -9,7 +9,7 @@ from typing import Any
 
 from perfharness.gaze.synthetic import ClipLabel
 from perfharness.instrument.resources import rss_growth
-from perfharness.run.frame_log import FrameRow, read_frames
+from perfharness.results.frames import FrameRow, read_frames
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from perfharness.errors import ModelError
+from perfharness.core.errors import ModelError
 from perfharness.zoo import layout
 from perfharness.zoo.cache import cache_errors, cache_lock, sha256_file
 from perfharness.zoo.convert import convert_to_ir

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 _READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
 

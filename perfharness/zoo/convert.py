@@ -19,7 +19,7 @@ from openvino._offline_transformations import (
     compress_quantize_weights_transformation,
 )
 
-from perfharness.errors import ModelError
+from perfharness.core.errors import ModelError
 from perfharness.zoo.layout import write_ir_record
 from perfharness.zoo.runtime import error_reason, ov
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePosixPath
 
-from perfharness.atomic import atomic_write_bytes
+from perfharness.core.atomic import atomic_write_bytes
 from perfharness.zoo.cache import cache_root, sha256_file
 from perfharness.zoo.manifest import Archive, MediaSpec, ModelSpec
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 PRECISIONS = ("FP32", "FP16", "INT8")
 

@@ -20,8 +20,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from perfharness import sysinfo, zoo
-from perfharness.engine import EngineConfig
+from perfharness import zoo
+from perfharness.core import sysinfo
+from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo import layout
 
 BENCH_CONFIG = {"num_threads": 1, "performance_hint": "LATENCY"}

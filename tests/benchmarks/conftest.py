@@ -13,7 +13,7 @@ from bench_support import engine_config
 from perfharness.instrument.capture import FOREIGN_EVERY, attach_collector, collector_log
 from perfharness.instrument.collector import LIB_ENV, set_recording
 
-from perfharness import sysinfo
+from perfharness.core import sysinfo
 from perfharness.gaze.pipeline import build_pipeline
 
 

@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 
 import omz_synthetic
-from perfharness.controller import ControllerOptions, run_controller
+from perfharness.app.controller import ControllerOptions, run_controller
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.sources import open_source
-from perfharness.run.frame_log import read_frames
+from perfharness.results.frames import read_frames
 
 
 def test_sample_clip_end_to_end_moves_only_when_a_face_is_seen(tmp_path):

@@ -19,8 +19,8 @@ from procs import perfharness_command, rows, spawn, wait_until
 from trace_format import check_trace
 
 from perfharness.instrument.itt_log import read_log
-from perfharness.run.frame_log import COLUMNS as FRAME_COLUMNS
-from perfharness.run.frame_log import read_frames
+from perfharness.results.frames import COLUMNS as FRAME_COLUMNS
+from perfharness.results.frames import read_frames
 
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM}
 TIMEOUT_S = 600
@@ -100,7 +100,7 @@ def only(out: Path) -> Path:
 MOMENTS = {
     # where the child signals itself: module, function
     "before models load": ("perfharness.gaze.pipeline", "build_pipeline"),
-    "before frame 1": ("perfharness.frame_loop", "FrameProcessor.process"),
+    "before frame 1": ("perfharness.run.frame", "FrameProcessor.process"),
 }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.instrument import Regions
 from perfharness.instrument.collector import CollectorEnv, build_collector, find_compiler
 from perfharness.instrument.itt_log import Event, read_log, read_meta

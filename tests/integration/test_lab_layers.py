@@ -9,7 +9,7 @@ import pytest
 from test_lab_cli import lab_main
 
 from perfharness import zoo
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.lab.layers import BUSY_SHARE, SUM_TOLERANCE, profile
 
 

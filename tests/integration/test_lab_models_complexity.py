@@ -7,7 +7,7 @@ import json
 import pytest
 from test_lab_cli import lab_main
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.zoo.layout import openvino_version_tag
 
 # From the pinned .tflite files. MACs do not depend on the converter; parameters move slightly:

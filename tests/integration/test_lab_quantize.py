@@ -16,8 +16,8 @@ import pytest
 from test_lab_cli import lab_main
 
 from perfharness import zoo
-from perfharness.engine import EngineConfig
-from perfharness.errors import ModelError, UsageError
+from perfharness.runtime.engine import EngineConfig
+from perfharness.core.errors import ModelError, UsageError
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.lab import precisions
 from perfharness.zoo import layout

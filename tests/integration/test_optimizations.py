@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from perfharness.engine import EngineConfig
-from perfharness.frame_loop import FrameProcessor
+from perfharness.runtime.engine import EngineConfig
+from perfharness.run.frame import FrameProcessor
 from perfharness.gaze.mouse import make_mouse
 from perfharness.gaze.geometry import RotatedRect, crop
 from perfharness.gaze.pipeline import MediaPipeChain, build_pipeline

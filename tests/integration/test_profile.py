@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from procs import ROOT, perfharness_command, rows, spawn, wait_until
 
-from perfharness.profile import perf
-from perfharness.profile.cli import analyse
-from perfharness.profile.hotspots import OPENVINO_GROUPS
-from perfharness.profile.samples import read_samples
+from perfharness.profilers import perf
+from perfharness.cli.profile import analyse
+from perfharness.profilers.hotspots import OPENVINO_GROUPS
+from perfharness.profilers.samples import read_samples
 
 PERF = shutil.which("perf")
 pytestmark = pytest.mark.skipif(PERF is None or perf.permission_problem() is not None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from perfharness.run.frame_log import read_frames
+from perfharness.results.frames import read_frames
 from perfharness.scenario import loader
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import json
 from procs import perfharness_command, spawn
 
 LEAK = """
-import perfharness.frame_loop as frame_loop
+import perfharness.run.frame as frame_loop
 _kept = []
 _process = frame_loop.FrameProcessor.process
 def _leaky(self, *args, **kwargs):

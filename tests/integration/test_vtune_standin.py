@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from perfharness import supervise, vtune, vtune_cli
-from perfharness.cli import EXIT_USAGE, build_parser
-from perfharness.errors import UsageError
+from perfharness.cli.main import vtune as vtune_cli
+from perfharness.profilers import supervise, vtune
+from perfharness.cli.main import EXIT_USAGE, build_parser
+from perfharness.core.errors import UsageError
 
 STANDINS = Path(__file__).resolve().parents[1] / "standins"
 STANDIN = STANDINS / "vtune"
@@ -257,7 +258,8 @@ INTERRUPTED_DRIVER = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from integration import test_vtune_standin as t
-    from perfharness import vtune, vtune_cli
+    from perfharness.cli.main import vtune as vtune_cli
+from perfharness.profilers import vtune
 
     def interrupt(signum, frame):
         raise KeyboardInterrupt
@@ -307,7 +309,7 @@ def test_sigterm_stops_vtune_which_finalizes_and_the_reports_are_still_exported(
 def _has_scenario_runner() -> bool:
     """`perfharness scenario run` exists and takes the options the launcher passes."""
     try:
-        if importlib.util.find_spec("perfharness.scenario.rundir") is None:
+        if importlib.util.find_spec("perfharness.results.rundir") is None:
             return False
     except ModuleNotFoundError:
         return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perfharness.bench.stats import (
+from perfharness.stats.bootstrap import (
     bootstrap_quantiles,
     location,
     mann_whitney_p,

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from perfharness import zoo
-from perfharness.engine import EngineConfig, load_model, read_model, reshape_batch
-from perfharness.errors import UsageError
+from perfharness.runtime.engine import EngineConfig, load_model, read_model, reshape_batch
+from perfharness.core.errors import UsageError
 from perfharness.zoo.manifest import ModelSpec, load_manifest
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import openvino as ov
 import pytest
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.lab import energy
 from perfharness.lab.complexity import analyze
 from perfharness.lab.opset import ops

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.gaze.result import EyeResult, FrameResult
 from perfharness.lab.calibration_data import sample_frames
 from perfharness.lab.precisions import Row, box_iou, drift, format_table

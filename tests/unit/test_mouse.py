@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.gaze.mouse import NO_DISPLAY, DryMouse, OffMouse, RealMouse, make_mouse, screen_size
 
 

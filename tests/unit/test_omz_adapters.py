@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from perfharness.engine import EngineConfig
-from perfharness.errors import ModelError
+from perfharness.runtime.engine import EngineConfig
+from perfharness.core.errors import ModelError
 from perfharness.gaze.geometry import box_of
 from perfharness.gaze.omz import (EYE_CROP_SCALE, OmzFaceDetector, OmzFaceLandmarks, OmzGaze, OmzHeadPose,
                                   omz_gaze_to_ours, omz_pose_to_ours)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.gaze.calibration import run_calibration
 from perfharness.gaze.pointer import Calibration, OneEuroFilter, PointerMapper, calibration_targets
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.scenario import Scenario
 from perfharness.scenario.definition import variants, with_overrides
 

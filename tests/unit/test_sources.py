@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from perfharness.errors import SourceError, UsageError
+from perfharness.core.errors import SourceError, UsageError
 from perfharness.gaze.sources import SAMPLE_FACE_BOX, open_source
 from perfharness.gaze.synthetic import generate_clip, write_clip
 

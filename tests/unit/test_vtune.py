@@ -1,4 +1,4 @@
-"""perfharness.vtune: the command lines (exact lists), where vtune is found, and VTune's CSV format."""
+"""perfharness.profilers.vtune: the command lines (exact lists), where vtune is found, and VTune's CSV format."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from perfharness import supervise, vtune
-from perfharness.errors import UsageError
+from perfharness.profilers import supervise, vtune
+from perfharness.core.errors import UsageError
 
 RUN = Path("/runs/20260101T000000Z-steady_state")
 VT = "/opt/vt/bin64/vtune"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from perfharness import zoo
-from perfharness.engine import check_signature, core
-from perfharness.errors import ModelError, UsageError
+from perfharness.runtime.engine import check_signature, core
+from perfharness.core.errors import ModelError, UsageError
 from perfharness.zoo import download as fetch_module
 from perfharness.zoo import layout
 from perfharness.zoo.cache import cache_root
@@ -148,7 +148,7 @@ def test_conversion_gives_the_ir_convert_model_gives(seeded_cache, tmp_path):
 
 
 def test_openvino_is_imported_without_telemetry():
-    code = ("import sys; import perfharness.engine; from openvino.tools.ovc import telemetry_utils; "
+    code = ("import sys; import perfharness.runtime.engine; from openvino.tools.ovc import telemetry_utils; "
             "print(sys.modules['openvino_telemetry'], telemetry_utils.tm.__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["None", "openvino.tools.ovc.telemetry_stub"]

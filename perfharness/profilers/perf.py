@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 DEFAULT_FREQUENCY_HZ = 999  # not a multiple of the 1 kHz timers, so sampling does not lock step with them
 CALL_GRAPHS = ("fp", "dwarf")

@@ -9,7 +9,7 @@ from time import perf_counter
 
 import numpy as np
 
-from perfharness.errors import ModelError, UsageError
+from perfharness.core.errors import ModelError, UsageError
 from perfharness.zoo.manifest import ModelSpec
 from perfharness.zoo.runtime import error_reason, ov
 

@@ -7,9 +7,9 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from perfharness.argtypes import positive_int
-from perfharness.errors import UsageError
-from perfharness.run import interrupts
+from perfharness.core.argtypes import positive_int
+from perfharness.core.errors import UsageError
+from perfharness.core import interrupts
 
 EXIT_CHECK_FAILED = 1
 EXIT_INTERRUPTED = 130

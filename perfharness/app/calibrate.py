@@ -10,8 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from perfharness.engine import EngineConfig
-from perfharness.errors import UsageError
+from perfharness.runtime.engine import EngineConfig
+from perfharness.core.errors import UsageError
 from perfharness.gaze.calibration import run_calibration
 from perfharness.gaze.mouse import screen_size
 from perfharness.gaze.pipeline import build_pipeline

@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from perfharness.argtypes import input_spec, non_negative_float, non_negative_int, output_file, positive_int, sampling_rate_hz
-from perfharness.bench.cli import register as register_compare
-from perfharness.lab.cli import register_models
-from perfharness.scenario.cli import register as register_scenario
-from perfharness.profile.cli import register as register_profile
-from perfharness.vtune_cli import register as register_vtune
-from perfharness.errors import UsageError
-from perfharness.run import interrupts
+from perfharness.core.argtypes import input_spec, non_negative_float, non_negative_int, output_file, positive_int, sampling_rate_hz
+from perfharness.cli.bench import register as register_compare
+from perfharness.cli.lab import register_models
+from perfharness.cli.scenario import register as register_scenario
+from perfharness.cli.profile import register as register_profile
+from perfharness.cli.vtune import register as register_vtune
+from perfharness.core.errors import UsageError
+from perfharness.core import interrupts
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -64,7 +64,7 @@ def _controller(args: argparse.Namespace) -> int:
         from perfharness.instrument.capture import attach_collector
 
         attach_collector(args.trace)
-    from perfharness.controller import ControllerOptions, report, run_controller
+    from perfharness.app.controller import ControllerOptions, report, run_controller
     from perfharness.gaze.overlay import parse_layers
 
     options = ControllerOptions(
@@ -104,7 +104,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from perfharness.calibrate import CalibrateOptions, calibrate
+    from perfharness.app.calibrate import CalibrateOptions, calibrate
 
     calibrate(CalibrateOptions(out=args.out, input=args.input, points=args.points, samples_per_point=args.samples,
                                model_set=args.model_set, precision=args.precision, device=args.device,
@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``perfharness`` console script. SIGTERM ends a run like Ctrl-C does:
-    cleanly, with what was measured written and marked incomplete (``perfharness.run.interrupts``)."""
+    cleanly, with what was measured written and marked incomplete (``perfharness.core.interrupts``)."""
     interrupts.install()
     args = build_parser().parse_args(argv)
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 from perfharness.instrument.capture import collector_log
 from perfharness.instrument.itt_log import iter_log
 from perfharness.instrument.trace import DOMAIN

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from perfharness.argtypes import output_file, positive_float, positive_int
+from perfharness.core.argtypes import output_file, positive_float, positive_int
 from perfharness.bench.gates import DEFAULT_REFERENCE, parse_percent
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 EXIT_REGRESSION = 1
 EXIT_INTERRUPTED = 130
@@ -114,7 +114,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def _gate(args: argparse.Namespace, baselines: list, candidates: list) -> int:
-    from perfharness.atomic import atomic_write_bytes
+    from perfharness.core.atomic import atomic_write_bytes
     from perfharness.bench.compare import compare
     from perfharness.bench.gates import load_gates
     from perfharness.bench.report import format_markdown, format_table

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import perfharness
-from perfharness import sysinfo
-from perfharness.atomic import atomic_write_text
-from perfharness.errors import UsageError
+from perfharness.core import sysinfo
+from perfharness.core.atomic import atomic_write_text
+from perfharness.core.errors import UsageError
 
 
 def planned_run_dir(out_root: Path, scenario_name: str) -> Path:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from perfharness.errors import UsageError
+from perfharness.core.errors import UsageError
 
 # A failed collection (the profiler or the scenario under it exited non-zero) exits 1: it is not bad
 # usage (2: nothing ran) nor an interruption (130), and the profiler's own status is not passed on

@@ -7,11 +7,11 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from perfharness.argtypes import positive_int
+from perfharness.core.argtypes import positive_int
 
 
 def _complexity(args: argparse.Namespace) -> int:
-    from perfharness.engine import read_model
+    from perfharness.runtime.engine import read_model
     from perfharness.lab.complexity import analyze, format_table
     from perfharness.lab.targets import resolve
 
@@ -24,7 +24,7 @@ def _complexity(args: argparse.Namespace) -> int:
 
 
 def _layers(args: argparse.Namespace) -> int:
-    from perfharness.errors import UsageError
+    from perfharness.core.errors import UsageError
     from perfharness.lab.layers import format_side_by_side, profile
     from perfharness.lab.targets import parse_precisions, resolve
 
@@ -59,7 +59,7 @@ def _quantize(args: argparse.Namespace) -> int:
 
 
 def _compare_precisions(args: argparse.Namespace) -> int:
-    from perfharness.errors import UsageError
+    from perfharness.core.errors import UsageError
     from perfharness.lab.precisions import compare, format_table
     from perfharness.lab.targets import parse_precisions
     from perfharness.zoo.manifest import check_precision, load_manifest

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perfharness.atomic import atomic_write_text
+from perfharness.core.atomic import atomic_write_text
 from perfharness.instrument.resources import THREAD_NAME as SAMPLER_THREAD
-from perfharness.profile.samples import UNKNOWN, Frame, Sample
-from perfharness.profile.timeline import NONE, Timeline
+from perfharness.profilers.samples import UNKNOWN, Frame, Sample
+from perfharness.profilers.timeline import NONE, Timeline
 
 OUTSIDE = "outside any region"
 OTHER_THREADS = " (other threads)"

@@ -1,0 +1,1 @@
+"""The applications a person runs by hand: the controller (manual tests) and calibration."""

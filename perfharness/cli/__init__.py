@@ -1,0 +1,1 @@
+"""The ``perfharness`` command: one module per command, shared options in ``options``."""
