@@ -6,8 +6,7 @@ from __future__ import annotations
 import sys
 
 from perfharness.core import interrupts
-
-EXIT_INTERRUPTED = 130
+from perfharness.core.errors import EXIT_INTERRUPTED
 
 
 def main() -> int:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from perfharness import zoo
-from perfharness.runtime.engine import EngineConfig
 from perfharness.gaze.pipeline import GazePipeline, build_pipeline
+from perfharness.runtime.engine import EngineConfig
 
 
 @pytest.fixture(scope="session")

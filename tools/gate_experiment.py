@@ -32,7 +32,13 @@ import numpy as np
 
 from perfharness.bench.compare import compare
 from perfharness.bench.gates import load_gates
-from perfharness.bench.runner import Suite, merge, run_processes, run_worker, source_root
+from perfharness.bench.runner import (
+    Suite,
+    merge,
+    run_processes,
+    run_worker,
+    source_root,
+)
 from perfharness.bench.storage import load_run
 
 KEYWORD = "model or pipeline or reference"

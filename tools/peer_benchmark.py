@@ -41,9 +41,9 @@ from typing import NoReturn
 
 import numpy as np
 
+from perfharness.core import interrupts
 from perfharness.core.argtypes import positive_int
 from perfharness.core.errors import UsageError
-from perfharness.core import interrupts
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_DIR = ROOT / "peer"

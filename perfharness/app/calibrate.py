@@ -10,13 +10,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from perfharness.runtime.engine import EngineConfig
 from perfharness.core.errors import UsageError
 from perfharness.gaze.calibration import run_calibration
 from perfharness.gaze.mouse import screen_size
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.pointer import Calibration, calibration_targets
 from perfharness.gaze.sources import open_source
+from perfharness.runtime.engine import EngineConfig
 
 WINDOW = "perfharness calibration"
 SETTLE_S = 1.0  # time to look at a new target before its samples are taken

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import cv2
 
-from perfharness.runtime.engine import EngineConfig
+from perfharness.core import interrupts
 from perfharness.core.errors import UsageError
-from perfharness.run.frame import FrameProcessor
 from perfharness.gaze import overlay
 from perfharness.gaze.mouse import make_mouse, screen_size
 from perfharness.gaze.pipeline import GazePipeline, LoadTime, build_pipeline
@@ -26,11 +25,12 @@ from perfharness.gaze.sources import open_source
 from perfharness.instrument import itt
 from perfharness.instrument.resources import ResourceSummary
 from perfharness.instrument.trace import TraceSummary
-from perfharness.stats.streaming import format_table
-from perfharness.core import interrupts
 from perfharness.results.frames import FrameLog
+from perfharness.run.frame import FrameProcessor
 from perfharness.run.instruments import FrameStats, Instruments
 from perfharness.run.loop import FrameLoop, FrameRecord, LoopCounts, LoopPlan
+from perfharness.runtime.engine import EngineConfig
+from perfharness.stats.streaming import format_table
 
 WINDOW = "perfharness controller"
 

@@ -31,13 +31,20 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-
-from perfharness.bench.gates import DEFAULT_REFERENCE, Gates
 import numpy as np
 
-from perfharness.stats.bootstrap import location, mann_whitney_p, ratio_interval, noise_note, relative_iqr, side_location, side_ratio
+from perfharness.bench.gates import DEFAULT_REFERENCE, Gates
 from perfharness.bench.storage import Benchmark, Run
 from perfharness.core.errors import UsageError
+from perfharness.stats.bootstrap import (
+    location,
+    mann_whitney_p,
+    noise_note,
+    ratio_interval,
+    relative_iqr,
+    side_location,
+    side_ratio,
+)
 
 MIN_ROUNDS = 10
 MAX_SPREAD = 0.5

@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfharness.core.atomic import atomic_write_text
 from perfharness.bench.storage import PROCESS_ROUNDS
+from perfharness.core.atomic import atomic_write_text
 from perfharness.core.errors import UsageError
 
 ORDER_ENV = "PERFHARNESS_BENCH_ORDER"  # "k/N": rotate the collected benchmarks by k/N of their number
@@ -114,7 +114,9 @@ def merge(documents: Sequence[dict], planned: int | None = None) -> dict:
     benchmarks = []
     for fullname in order:
         entries = by_name[fullname]
-        from pytest_benchmark.stats import Stats  # a test dependency, not a run-time one
+        from pytest_benchmark.stats import (
+            Stats,  # a test dependency, not a run-time one
+        )
 
         stats = Stats()
         counts = []

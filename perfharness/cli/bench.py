@@ -9,12 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from perfharness.core.argtypes import output_file, positive_float, positive_int
 from perfharness.bench.gates import DEFAULT_REFERENCE, parse_percent
-from perfharness.core.errors import UsageError
+from perfharness.core.argtypes import output_file, positive_float, positive_int
+from perfharness.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, UsageError
 
-EXIT_REGRESSION = 1
-EXIT_INTERRUPTED = 130
 DEFAULT_PROCESSES = 5
 DEFAULT_PAIRS = 5
 
@@ -114,10 +112,10 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def _gate(args: argparse.Namespace, baselines: list, candidates: list) -> int:
-    from perfharness.core.atomic import atomic_write_bytes
     from perfharness.bench.compare import compare
     from perfharness.bench.gates import load_gates
     from perfharness.bench.report import format_markdown, format_table
+    from perfharness.core.atomic import atomic_write_bytes
 
     if args.markdown is not None and args.markdown.is_dir():
         raise UsageError(f"--markdown {args.markdown} is a directory; give the name of the file to write")
@@ -132,7 +130,7 @@ def _gate(args: argparse.Namespace, baselines: list, candidates: list) -> int:
             atomic_write_bytes(args.markdown, format_markdown(comparison).encode())
         except OSError as error:
             raise UsageError(f"{args.markdown}: cannot write ({error.strerror})") from None
-    return EXIT_REGRESSION if comparison.count("regression") else 0
+    return EXIT_FAILED if comparison.count("regression") else 0
 
 
 def _progress(message: str) -> None:
@@ -141,7 +139,13 @@ def _progress(message: str) -> None:
 
 def run_bench(args: argparse.Namespace) -> int:
     """``bench run``: the merged file's path on stdout; 130 when interrupted (what ran is kept)."""
-    from perfharness.bench.runner import Suite, WorkerFailed, bench_run, save_path, source_root
+    from perfharness.bench.runner import (
+        Suite,
+        WorkerFailed,
+        bench_run,
+        save_path,
+        source_root,
+    )
 
     suite = Suite(source_root(), args.keyword, args.min_rounds, args.max_time)
     out = args.json or save_path(args.storage, args.save or "baseline")
@@ -159,7 +163,8 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def run_ab(args: argparse.Namespace) -> int:
     """``bench ab``: run the pairs, then gate the candidate against the baseline."""
-    from perfharness.bench.ab import Variant, run_ab as run_pairs
+    from perfharness.bench.ab import Variant
+    from perfharness.bench.ab import run_ab as run_pairs
     from perfharness.bench.runner import Suite, WorkerFailed, source_root
     from perfharness.bench.storage import load_run
 

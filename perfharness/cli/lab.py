@@ -11,9 +11,9 @@ from perfharness.core.argtypes import positive_int
 
 
 def _complexity(args: argparse.Namespace) -> int:
-    from perfharness.runtime.engine import read_model
     from perfharness.lab.complexity import analyze, format_table
     from perfharness.lab.targets import resolve
+    from perfharness.runtime.engine import read_model
 
     results = [analyze(read_model(path), label, path) for label, path in resolve(args.target, args.precision)]
     if args.json:

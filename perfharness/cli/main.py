@@ -7,17 +7,21 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from perfharness.core.argtypes import input_spec, non_negative_float, non_negative_int, output_file, positive_int, sampling_rate_hz
 from perfharness.cli.bench import register as register_compare
 from perfharness.cli.lab import register_models
-from perfharness.cli.scenario import register as register_scenario
 from perfharness.cli.profile import register as register_profile
+from perfharness.cli.scenario import register as register_scenario
 from perfharness.cli.vtune import register as register_vtune
-from perfharness.core.errors import UsageError
 from perfharness.core import interrupts
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+from perfharness.core.argtypes import (
+    input_spec,
+    non_negative_float,
+    non_negative_int,
+    output_file,
+    positive_int,
+    sampling_rate_hz,
+)
+from perfharness.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, UsageError
 
 
 def _models_list(args: argparse.Namespace) -> int:

@@ -20,14 +20,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from perfharness.core.argtypes import positive_int
-from perfharness.core.errors import UsageError
-from perfharness.profilers import perf
 from perfharness.core import interrupts
+from perfharness.core.argtypes import positive_int
+from perfharness.core.errors import EXIT_INTERRUPTED, UsageError
+from perfharness.profilers import perf
+from perfharness.profilers.supervise import (
+    CollectionError,
+    find_or_placeholder,
+    last_line,
+    run_collection,
+    scenario_args,
+)
 from perfharness.results.rundir import create_run_dir, ensure_run_dir, planned_run_dir
-from perfharness.profilers.supervise import CollectionError, find_or_placeholder, last_line, run_collection, scenario_args
 
-EXIT_INTERRUPTED = 130
 PERF_DATA = "perf.data"
 PLACEHOLDER = "perf"  # in --dry-run command lines when perf is not installed
 
@@ -122,7 +127,13 @@ def run_profile(args: argparse.Namespace) -> int:
 def analyse(executable: str, run_dir: Path, recording: dict[str, Any], stopped_early: bool) -> dict[str, Any]:
     """Attribute ``run_dir/perf.data`` to the run's regions, write the outputs, update the
     manifest and the report; returns hotspots.json's content."""
-    from perfharness.profilers.hotspots import FOLDED, HOTSPOTS_CSV, HOTSPOTS_JSON, Attribution, write_outputs
+    from perfharness.profilers.hotspots import (
+        FOLDED,
+        HOTSPOTS_CSV,
+        HOTSPOTS_JSON,
+        Attribution,
+        write_outputs,
+    )
     from perfharness.profilers.samples import read_samples
     from perfharness.profilers.timeline import load_timeline, self_times
     from perfharness.report import write_reports

@@ -7,12 +7,9 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from perfharness.core.argtypes import positive_int
-from perfharness.core.errors import UsageError
 from perfharness.core import interrupts
-
-EXIT_CHECK_FAILED = 1
-EXIT_INTERRUPTED = 130
+from perfharness.core.argtypes import positive_int
+from perfharness.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, UsageError
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -58,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
               if not metrics["complete"] else "interrupted after every frame was measured: the run is complete",
               file=sys.stderr)
         return EXIT_INTERRUPTED
-    return EXIT_CHECK_FAILED if failed else 0
+    return EXIT_FAILED if failed else 0
 
 
 def register(commands: argparse._SubParsersAction) -> None:

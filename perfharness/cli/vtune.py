@@ -15,13 +15,16 @@ import shlex
 import sys
 from pathlib import Path
 
-from perfharness.profilers import vtune
 from perfharness.core.argtypes import positive_int
-from perfharness.core.errors import UsageError
-from perfharness.profilers.supervise import CollectionError, find_or_placeholder, scenario_args
+from perfharness.core.errors import EXIT_INTERRUPTED, UsageError
+from perfharness.profilers import vtune
+from perfharness.profilers.supervise import (
+    CollectionError,
+    find_or_placeholder,
+    scenario_args,
+)
 from perfharness.results.rundir import create_run_dir, planned_run_dir
 
-EXIT_INTERRUPTED = 130
 PLACEHOLDER = "vtune"  # in --dry-run command lines when VTune is not installed
 
 

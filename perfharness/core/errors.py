@@ -1,4 +1,14 @@
-"""Errors that the CLI turns into one-line messages and exit status 2."""
+"""Errors the CLI turns into one-line messages, and the exit status of every command (defined once).
+
+0 done; 1 the job ran and found a failure (a regression, a failed check, a failed collection or
+worker); 2 bad usage or bad input, refused with one line (UsageError); 130 interrupted (Ctrl-C or
+SIGTERM), with what was measured written and marked incomplete.
+"""
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):

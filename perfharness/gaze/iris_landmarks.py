@@ -13,12 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
-from perfharness.runtime.engine import EngineConfig
 from perfharness.core.errors import UsageError
-from perfharness.gaze.geometry import RotatedRect, apply_affine, box_of, crop, rgb_tensor
+from perfharness.gaze.geometry import (
+    RotatedRect,
+    apply_affine,
+    box_of,
+    crop,
+    rgb_tensor,
+)
 from perfharness.gaze.result import EyeResult
 from perfharness.gaze.stage import ModelStage
 from perfharness.instrument import NULL_REGIONS, Regions
+from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo.manifest import ModelSpec
 
 INPUT_SIZE = 64

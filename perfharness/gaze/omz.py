@@ -12,11 +12,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from perfharness.runtime.engine import EngineConfig
 from perfharness.gaze.geometry import RotatedRect, apply_affine, box_of, crop
 from perfharness.gaze.result import Box, Detection, EyeResult
 from perfharness.gaze.stage import ModelStage
 from perfharness.instrument import NULL_REGIONS, Regions
+from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo.manifest import ModelSpec
 
 DETECTION_SIZE = (672, 384)  # width, height of face-detection-adas-0001's input

@@ -25,12 +25,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from perfharness import zoo
-from perfharness.runtime.engine import EngineConfig
 from perfharness.core.errors import UsageError
 from perfharness.gaze.geometry import RotatedRect, box_of
 from perfharness.gaze.result import Detection, FrameResult
 from perfharness.gaze.stage import ModelStage
 from perfharness.instrument import Regions
+from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo.manifest import check_precision, load_manifest
 
 FACE_POLICIES = ("largest", "best")
@@ -87,7 +87,11 @@ class MediaPipeChain:
     def locate(self, frame: np.ndarray, roi: Detection | RotatedRect, result: FrameResult, regions: Regions) -> float | None:
         """Face landmarks in ``roi`` and their presence score; None when the face is not there
         (presence below threshold) or, in a tracked crop, has drifted out of its middle."""
-        from perfharness.gaze.face_landmarks import PRESENCE_THRESHOLD, drifted, tracked_roi
+        from perfharness.gaze.face_landmarks import (
+            PRESENCE_THRESHOLD,
+            drifted,
+            tracked_roi,
+        )
 
         landmarks, presence = self.mesh.landmarks(frame, roi, regions)
         if presence < PRESENCE_THRESHOLD:
@@ -122,7 +126,12 @@ class OmzChain:
     runs on every frame; every model runs synchronously in ``start``."""
 
     def __init__(self, config: EngineConfig) -> None:
-        from perfharness.gaze.omz import OmzFaceDetector, OmzFaceLandmarks, OmzGaze, OmzHeadPose
+        from perfharness.gaze.omz import (
+            OmzFaceDetector,
+            OmzFaceLandmarks,
+            OmzGaze,
+            OmzHeadPose,
+        )
 
         self.detector = _load(OmzFaceDetector, "omz", "face_detection", config)
         self.mesh = _load(OmzFaceLandmarks, "omz", "face_landmarks", config)

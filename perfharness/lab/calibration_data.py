@@ -12,10 +12,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from perfharness.runtime.engine import EngineConfig
 from perfharness.gaze.face_landmarks import PRESENCE_THRESHOLD, face_roi
 from perfharness.gaze.pipeline import MediaPipeChain, choose_face
 from perfharness.gaze.sources import open_source
+from perfharness.runtime.engine import EngineConfig
 
 SPLITS = {"calibration": 0, "held_out": 1}  # split -> frame index parity
 

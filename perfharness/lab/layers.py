@@ -27,9 +27,9 @@ from time import perf_counter, process_time
 
 import numpy as np
 
-from perfharness.runtime.engine import EngineConfig, compile_model, read_model
 from perfharness.lab.complexity import analyze
 from perfharness.lab.peak import peak_gflops
+from perfharness.runtime.engine import EngineConfig, compile_model, read_model
 from perfharness.zoo.runtime import ov
 
 SUM_TOLERANCE = (0.6, 1.2)  # accepted median (sum of node times) / (whole-inference time)

@@ -14,8 +14,8 @@ from time import perf_counter
 import numpy as np
 
 from perfharness.core.atomic import atomic_write_bytes
-from perfharness.runtime.engine import core
 from perfharness.lab.opset import ops
+from perfharness.runtime.engine import core
 from perfharness.zoo.cache import cache_errors, cache_lock, cache_root
 from perfharness.zoo.layout import openvino_version_tag
 from perfharness.zoo.runtime import ov

@@ -16,10 +16,10 @@ from time import perf_counter
 import numpy as np
 
 from perfharness import zoo
-from perfharness.runtime.engine import EngineConfig
 from perfharness.gaze.pipeline import GazePipeline, MediaPipeChain
 from perfharness.gaze.result import FrameResult
 from perfharness.lab.calibration_data import model_inputs, sample_frames
+from perfharness.runtime.engine import EngineConfig
 
 STAGE_ATTRIBUTES = {"face_detection": "detector", "face_landmarks": "mesh", "iris_landmarks": "iris"}
 EYE_CORNERS = (33, 263)  # outer eye corners of the face mesh: the inter-ocular distance

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from perfharness import zoo
-from perfharness.runtime.engine import read_model
 from perfharness.core.errors import UsageError
 from perfharness.lab.calibration_data import model_inputs
+from perfharness.runtime.engine import read_model
 from perfharness.zoo import layout
 from perfharness.zoo.cache import cache_errors, cache_lock
 from perfharness.zoo.manifest import load_manifest

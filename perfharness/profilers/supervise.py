@@ -12,12 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from perfharness.core.errors import UsageError
-
-# A failed collection (the profiler or the scenario under it exited non-zero) exits 1: it is not bad
-# usage (2: nothing ran) nor an interruption (130), and the profiler's own status is not passed on
-# because it could collide with those two.
-EXIT_COLLECTION_FAILED = 1
+from perfharness.core.errors import EXIT_FAILED, UsageError
 
 _TAIL_CHARS = 65536
 T = TypeVar("T")
@@ -26,7 +21,7 @@ T = TypeVar("T")
 class CollectionError(Exception):
     """The collection ended with a non-zero status; the message is one line."""
 
-    exit_code = EXIT_COLLECTION_FAILED
+    exit_code = EXIT_FAILED
 
 
 def scenario_args(frames: int | None, overrides: Sequence[str]) -> list[str]:

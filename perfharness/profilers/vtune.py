@@ -26,8 +26,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from perfharness.profilers import supervise
 from perfharness.core.errors import UsageError
+from perfharness.profilers import supervise
 from perfharness.profilers.supervise import error_line, status
 
 RESULT_DIR_NAME = "vtune"  # the VTune result directory inside the run directory

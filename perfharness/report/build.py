@@ -9,8 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from perfharness.core.atomic import atomic_write_bytes
-from perfharness.profilers.vtune import HOTSPOTS_BY_TASK_CSV, SUMMARY_CSV, read_vtune_csv
 from perfharness.profilers.hotspots import FOLDED, HOTSPOTS_JSON
+from perfharness.profilers.vtune import (
+    HOTSPOTS_BY_TASK_CSV,
+    SUMMARY_CSV,
+    read_vtune_csv,
+)
 from perfharness.report.content import compose
 from perfharness.report.flame import flame_graph
 from perfharness.report.html import render_html

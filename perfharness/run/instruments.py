@@ -9,9 +9,9 @@ from perfharness.instrument.capture import TraceCapture
 from perfharness.instrument.itt import IttSink
 from perfharness.instrument.resources import ResourceSampler
 from perfharness.instrument.trace import TraceSummary
-from perfharness.stats.streaming import RegionStats
 from perfharness.results.frames import FrameLog
 from perfharness.run.loop import FrameRecord
+from perfharness.stats.streaming import RegionStats
 
 
 class Instruments:

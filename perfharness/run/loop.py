@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perfharness.run.frame import FrameProcessor, Processed
 from perfharness.gaze.result import FrameResult
-from perfharness.instrument import RegionSink, Regions, itt
+from perfharness.instrument import Regions, RegionSink, itt
+from perfharness.run.frame import FrameProcessor, Processed
 
 
 @dataclass(frozen=True)

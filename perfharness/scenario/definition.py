@@ -11,11 +11,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from perfharness.core.argtypes import MAX_COUNT
-from perfharness.runtime.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig
 from perfharness.core.errors import UsageError
 from perfharness.gaze.iris_landmarks import EYE_BATCHES
 from perfharness.gaze.mouse import KINDS as MOUSE_KINDS
 from perfharness.run.loop import IN_FLIGHT
+from perfharness.runtime.engine import (
+    INFERENCE_PRECISIONS,
+    PERFORMANCE_HINTS,
+    EngineConfig,
+)
 from perfharness.scenario.view import VariantView
 from perfharness.zoo.manifest import check_precision, load_manifest
 

@@ -14,7 +14,6 @@ from perfharness.core.errors import UsageError
 from perfharness.scenario import builtin
 from perfharness.scenario.definition import Scenario
 
-
 BUILTIN = Path(builtin.__file__).parent
 
 

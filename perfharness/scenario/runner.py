@@ -17,21 +17,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perfharness.run.frame import FrameProcessor
+from perfharness.core import interrupts
 from perfharness.gaze.mouse import make_mouse, screen_size
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.pointer import Calibration, PointerMapper
 from perfharness.instrument import itt
 from perfharness.instrument.resources import summarise_resources
-from perfharness.core import interrupts
 from perfharness.results.frames import FrameLog
+from perfharness.results.rundir import (
+    create_run_dir,
+    ensure_run_dir,
+    manifest,
+    write_json,
+)
+from perfharness.run.frame import FrameProcessor
 from perfharness.run.instruments import FrameStats, Instruments
 from perfharness.run.loop import FrameLoop, LoopCounts, LoopPlan
 from perfharness.scenario.definition import Scenario, Variant, variants
 from perfharness.scenario.feed import FrameFeed
 from perfharness.scenario.load import background_load, opencv_threads
 from perfharness.scenario.progress import Progress
-from perfharness.results.rundir import create_run_dir, ensure_run_dir, manifest, write_json
 from perfharness.scenario.view import VariantView
 from perfharness.zoo.cache import cache_root
 

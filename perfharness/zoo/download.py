@@ -11,9 +11,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from perfharness.core.atomic import atomic_write_bytes
 from perfharness.core.errors import ModelError, UsageError
 from perfharness.zoo import layout
-from perfharness.core.atomic import atomic_write_bytes
 from perfharness.zoo.cache import sha256_file
 from perfharness.zoo.manifest import Archive, Manifest
 

@@ -10,11 +10,14 @@ import cv2
 import pytest
 from bench_support import engine_config
 
-from perfharness.instrument.capture import FOREIGN_EVERY, attach_collector, collector_log
-from perfharness.instrument.collector import LIB_ENV, set_recording
-
 from perfharness.core import sysinfo
 from perfharness.gaze.pipeline import build_pipeline
+from perfharness.instrument.capture import (
+    FOREIGN_EVERY,
+    attach_collector,
+    collector_log,
+)
+from perfharness.instrument.collector import LIB_ENV, set_recording
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):

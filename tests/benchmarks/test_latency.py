@@ -14,14 +14,20 @@ import time
 
 import numpy as np
 import pytest
-from bench_support import engine_config, measure, model_extra_info, reference_model, with_slowdown
+from bench_support import (
+    engine_config,
+    measure,
+    model_extra_info,
+    reference_model,
+    with_slowdown,
+)
 
 from perfharness.gaze.face_landmarks import face_roi
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.instrument import Regions
 from perfharness.instrument.collector import set_recording
-from perfharness.instrument.itt_log import read_log
 from perfharness.instrument.itt import IttSink
+from perfharness.instrument.itt_log import read_log
 from perfharness.instrument.trace import TraceRecorder
 
 PRECISIONS = ("FP32", "FP16")

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import omz_synthetic
 import pytest
 
-import omz_synthetic
 from perfharness.zoo import layout
 from perfharness.zoo.cache import cache_root
 from perfharness.zoo.manifest import load_manifest

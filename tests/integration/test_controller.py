@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-
 import omz_synthetic
+
 from perfharness.app.controller import ControllerOptions, run_controller
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.sources import open_source

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from perfharness.cli.main import build_parser
 from perfharness.cli.lab import register_models
+from perfharness.cli.main import build_parser
 
 
 def lab_parser():

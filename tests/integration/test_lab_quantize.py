@@ -16,10 +16,10 @@ import pytest
 from test_lab_cli import lab_main
 
 from perfharness import zoo
-from perfharness.runtime.engine import EngineConfig
 from perfharness.core.errors import ModelError, UsageError
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.lab import precisions
+from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo import layout
 from perfharness.zoo.cache import cache_root
 

@@ -9,16 +9,16 @@ import cv2
 import numpy as np
 import pytest
 
-from perfharness.runtime.engine import EngineConfig
-from perfharness.run.frame import FrameProcessor
-from perfharness.gaze.mouse import make_mouse
 from perfharness.gaze.geometry import RotatedRect, crop
+from perfharness.gaze.mouse import make_mouse
 from perfharness.gaze.pipeline import MediaPipeChain, build_pipeline
 from perfharness.gaze.pointer import Calibration, PointerMapper
 from perfharness.gaze.sources import open_source
 from perfharness.gaze.synthetic import segment_ranges
 from perfharness.instrument import Regions
+from perfharness.run.frame import FrameProcessor
 from perfharness.run.loop import FrameLoop, LoopPlan
+from perfharness.runtime.engine import EngineConfig
 
 # Tracking vs detection on every frame, in pixels on the 640x480 clip: landmarks of the two paths
 # come from crops a little apart, so they differ by about a pixel; right after a jump cut the

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from procs import ROOT, perfharness_command, rows, spawn, wait_until
 
-from perfharness.profilers import perf
 from perfharness.cli.profile import analyse
+from perfharness.profilers import perf
 from perfharness.profilers.hotspots import OPENVINO_GROUPS
 from perfharness.profilers.samples import read_samples
 

@@ -22,10 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from perfharness.cli.main import vtune as vtune_cli
-from perfharness.profilers import supervise, vtune
-from perfharness.cli.main import EXIT_USAGE, build_parser
-from perfharness.core.errors import UsageError
+from perfharness.cli import vtune as vtune_cli
+from perfharness.cli.main import build_parser
+from perfharness.core.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    UsageError,
+)
+from perfharness.profilers import vtune
 
 STANDINS = Path(__file__).resolve().parents[1] / "standins"
 STANDIN = STANDINS / "vtune"
@@ -200,7 +205,7 @@ def error_line(capsys) -> str:
 
 def test_collection_failure_exits_1_with_vtunes_last_stderr_line(standin, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("VTUNE_STANDIN_FAIL", "collect")
-    assert vtune_main("steady_state", "--out", str(tmp_path / "reports")) == supervise.EXIT_COLLECTION_FAILED == 1
+    assert vtune_main("steady_state", "--out", str(tmp_path / "reports")) == EXIT_FAILED == 1
     line = error_line(capsys)
     assert line.startswith("perfharness: error: vtune collection failed (exit 1): "
                            "vtune: Error: standin: simulated collection failure")
@@ -258,7 +263,7 @@ INTERRUPTED_DRIVER = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from integration import test_vtune_standin as t
-    from perfharness.cli.main import vtune as vtune_cli
+    from perfharness.cli import vtune as vtune_cli
 from perfharness.profilers import vtune
 
     def interrupt(signum, frame):
@@ -295,7 +300,7 @@ def test_sigterm_stops_vtune_which_finalizes_and_the_reports_are_still_exported(
         _, stderr = process.communicate(timeout=30)
     finally:
         process.kill()
-    assert process.returncode == vtune_cli.EXIT_INTERRUPTED == 130, stderr
+    assert process.returncode == EXIT_INTERRUPTED == 130, stderr
     run_dir = out / RUN_NAME
     assert f"perfharness: interrupted; VTune result and reports kept in {run_dir}" in stderr
     calls = records(log)

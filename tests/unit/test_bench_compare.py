@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from pytest_benchmark.stats import Stats
 
-from perfharness.cli import main as cli
-from perfharness.cli.bench import register
 from perfharness.bench.compare import MAX_SPREAD, MIN_ROUNDS, compare, decide
 from perfharness.bench.gates import DEFAULT_REFERENCE, Gates, load_gates, parse_percent
 from perfharness.bench.report import format_markdown, format_table
 from perfharness.bench.storage import Run, load_run, parse_run, read_input_file
+from perfharness.cli import main as cli
+from perfharness.cli.bench import register
 from perfharness.core.errors import UsageError
 
 MACHINE = {  # the fields of a real pytest-benchmark 5.3 machine_info that the gate reads, and a few more

@@ -15,9 +15,9 @@ from perfharness.bench.compare import compare
 from perfharness.bench.gates import DEFAULT_REFERENCE, Gates
 from perfharness.bench.report import format_table
 from perfharness.bench.runner import merge
-from perfharness.stats.bootstrap import side_location, side_ratio
 from perfharness.bench.storage import PROCESS_ROUNDS, parse_run
 from perfharness.core.errors import UsageError
+from perfharness.stats.bootstrap import side_location, side_ratio
 
 
 def worker_document(seed: int, scale: float, names=(MODEL,), n: int = 40) -> dict:

@@ -7,8 +7,13 @@ import numpy as np
 import pytest
 
 from perfharness import zoo
-from perfharness.runtime.engine import EngineConfig, load_model, read_model, reshape_batch
 from perfharness.core.errors import UsageError
+from perfharness.runtime.engine import (
+    EngineConfig,
+    load_model,
+    read_model,
+    reshape_batch,
+)
 from perfharness.zoo.manifest import ModelSpec, load_manifest
 
 

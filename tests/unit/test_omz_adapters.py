@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-
 from pathlib import Path
 
 import numpy as np
+import omz_synthetic
 import pytest
 
-from perfharness.runtime.engine import EngineConfig
 from perfharness.core.errors import ModelError
 from perfharness.gaze.geometry import box_of
-from perfharness.gaze.omz import (EYE_CROP_SCALE, OmzFaceDetector, OmzFaceLandmarks, OmzGaze, OmzHeadPose,
-                                  omz_gaze_to_ours, omz_pose_to_ours)
+from perfharness.gaze.omz import (
+    EYE_CROP_SCALE,
+    OmzFaceDetector,
+    OmzFaceLandmarks,
+    OmzGaze,
+    OmzHeadPose,
+    omz_gaze_to_ours,
+    omz_pose_to_ours,
+)
 from perfharness.gaze.result import Detection
 from perfharness.instrument import Regions
+from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo.manifest import load_manifest
-
-import omz_synthetic
 
 WIDTH, HEIGHT = 640, 480
 

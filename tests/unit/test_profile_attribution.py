@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from perfharness.instrument.resources import THREAD_NAME as SAMPLER_THREAD
-from perfharness.profilers.hotspots import (OTHER_PROCESSES, OTHER_THREADS, OUTSIDE, SAMPLER, Attribution,
-                                          hotspots_csv, module_group, spinning)
+from perfharness.profilers.hotspots import (
+    OTHER_PROCESSES,
+    OTHER_THREADS,
+    OUTSIDE,
+    SAMPLER,
+    Attribution,
+    hotspots_csv,
+    module_group,
+    spinning,
+)
 from perfharness.profilers.perf import permission_problem, record_command
 from perfharness.profilers.samples import Frame, Sample, read_samples
 from perfharness.profilers.timeline import RegionEvent, Timeline, self_times

@@ -7,11 +7,17 @@ import numpy as np
 import pytest
 
 from perfharness import zoo
-from perfharness.runtime.engine import EngineConfig
 from perfharness.core.errors import SourceError, UsageError
 from perfharness.gaze.face_detection import BlazeFaceDetector
 from perfharness.gaze.sources import SAMPLE_FACE_BOX
-from perfharness.gaze.synthetic import SEGMENTS, generate_clip, plan_clip, segment_ranges, write_clip
+from perfharness.gaze.synthetic import (
+    SEGMENTS,
+    generate_clip,
+    plan_clip,
+    segment_ranges,
+    write_clip,
+)
+from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo.manifest import load_manifest
 
 

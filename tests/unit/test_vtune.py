@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from perfharness.profilers import supervise, vtune
 from perfharness.core.errors import UsageError
+from perfharness.profilers import supervise, vtune
 
 RUN = Path("/runs/20260101T000000Z-steady_state")
 VT = "/opt/vt/bin64/vtune"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from perfharness import zoo
-from perfharness.runtime.engine import check_signature, core
 from perfharness.core.errors import ModelError, UsageError
+from perfharness.runtime.engine import check_signature, core
 from perfharness.zoo import download as fetch_module
 from perfharness.zoo import layout
 from perfharness.zoo.cache import cache_root
