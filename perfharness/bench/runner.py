@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from perfharness.bench.storage import PROCESS_ROUNDS
 from perfharness.core.atomic import atomic_write_text
+from perfharness.core.children import spawn
 from perfharness.core.errors import UsageError
 
 ORDER_ENV = "PERFHARNESS_BENCH_ORDER"  # "k/N": rotate the collected benchmarks by k/N of their number
@@ -78,24 +78,14 @@ def run_worker(suite: Suite, order: str, folder: Path, label: str) -> dict:
     """Run one worker; its pytest-benchmark document. WorkerFailed / UsageError on failure."""
     json_path = folder / f"{label}.json"
     log_path = folder / f"{label}.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(suite.command(json_path), cwd=suite.root, env=suite.environment(order),
-                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            status = process.wait()
-        except KeyboardInterrupt:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            raise
+    worker = spawn(f"benchmark worker {label}", suite.command(json_path), log=log_path, cwd=suite.root,
+                   env=suite.environment(order))
+    status = worker.wait()
+    worker.close()
     if status == NO_TESTS_COLLECTED:
         raise UsageError(f"no benchmark matches -k {suite.keyword!r}" if suite.keyword else "no benchmark collected")
     if status != 0 or not json_path.exists():
-        tail = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()][-1:]
-        raise WorkerFailed(f"benchmark worker {label} exited {status}: {tail[0] if tail else 'no output'}")
+        raise WorkerFailed(f"benchmark worker {label} exited {status}: {worker.last_line() or 'no output'}")
     return json.loads(json_path.read_text())
 
 

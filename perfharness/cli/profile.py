@@ -22,12 +22,12 @@ from typing import Any
 
 from perfharness.core import interrupts
 from perfharness.core.argtypes import positive_int
+from perfharness.core.children import Child, last_line
 from perfharness.core.errors import EXIT_INTERRUPTED, UsageError
 from perfharness.profilers import perf
 from perfharness.profilers.supervise import (
     CollectionError,
     find_or_placeholder,
-    last_line,
     run_collection,
     scenario_args,
 )
@@ -61,10 +61,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_profile)
 
 
-def _stop(process: subprocess.Popen) -> None:
+def _stop(child: Child) -> None:
     """Ask perf to stop: it then ends the scenario (SIGTERM: written, marked incomplete) and writes its data."""
     try:
-        process.send_signal(signal.SIGINT)
+        child.process.send_signal(signal.SIGINT)
     except ProcessLookupError:
         pass
 

@@ -26,9 +26,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from perfharness.core.children import error_line, status
 from perfharness.core.errors import UsageError
 from perfharness.profilers import supervise
-from perfharness.profilers.supervise import error_line, status
 
 RESULT_DIR_NAME = "vtune"  # the VTune result directory inside the run directory
 SUMMARY_CSV = "vtune-summary.csv"

@@ -264,7 +264,7 @@ INTERRUPTED_DRIVER = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     from integration import test_vtune_standin as t
     from perfharness.cli import vtune as vtune_cli
-from perfharness.profilers import vtune
+    from perfharness.profilers import vtune
 
     def interrupt(signum, frame):
         raise KeyboardInterrupt

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from perfharness.core import children
 from perfharness.core.errors import UsageError
-from perfharness.profilers import supervise, vtune
+from perfharness.profilers import vtune
 
 RUN = Path("/runs/20260101T000000Z-steady_state")
 VT = "/opt/vt/bin64/vtune"
@@ -223,6 +224,6 @@ def test_empty_report_has_no_rows_and_a_missing_one_is_a_usage_error(tmp_path):
 
 
 def test_last_line_skips_blanks_and_treats_carriage_returns_as_line_ends():
-    assert supervise.last_line("first\nvtune: Error: boom\n\n") == "vtune: Error: boom"
-    assert supervise.last_line("progress 10%\rprogress 100%\r") == "progress 100%"
-    assert supervise.last_line("  \n") == ""
+    assert children.last_line("first\nvtune: Error: boom\n\n") == "vtune: Error: boom"
+    assert children.last_line("progress 10%\rprogress 100%\r") == "progress 100%"
+    assert children.last_line("  \n") == ""
