@@ -1,0 +1,108 @@
+"""The settings of a run of the chain, named once: which models, how OpenVINO compiles them, and
+which of the controller's switches are on. Controller flags, scenario fields and the peer's
+``--ours-set`` all map onto ``RunSettings`` and are checked here, the same way for all three.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perfharness.core.argtypes import MAX_COUNT
+from perfharness.core.errors import UsageError
+from perfharness.gaze.iris_landmarks import EYE_BATCHES
+from perfharness.gaze.pipeline import FACE_POLICIES, GazePipeline, build_pipeline
+from perfharness.run.loop import IN_FLIGHT
+from perfharness.runtime.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig
+from perfharness.zoo.manifest import check_precision, load_manifest
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a run of the chain is made of. ``threads``/``streams`` None: OpenVINO's own choice;
+    ``inference_precision`` None: f32 for FP32/FP16 models, the device default for INT8."""
+
+    model_set: str = "mediapipe"
+    precision: str = "FP32"
+    device: str = "CPU"
+    threads: int | None = None  # INFERENCE_NUM_THREADS
+    streams: int | None = None  # NUM_STREAMS
+    hint: str = "LATENCY"  # PERFORMANCE_HINT
+    inference_precision: str | None = None  # INFERENCE_PRECISION_HINT
+    model_cache: bool = False  # OpenVINO's compiled-model cache
+    tracking: bool = True  # False: the face detector on every frame
+    eye_batch: int = 2  # eyes per iris inference
+    in_flight: int = 1  # frames in flight: 1 synchronous, 2 pipelined on OpenVINO's async requests
+    face_policy: str = "largest"  # which face to follow when there are several
+
+    def engine_config(self, cache_dir: Path | None = None) -> EngineConfig:
+        """How OpenVINO compiles the models (``cache_dir`` used when ``model_cache`` is on)."""
+        return EngineConfig(device=self.device, precision=self.precision.upper(),
+                            inference_precision=self.inference_precision, num_threads=self.threads,
+                            num_streams=self.streams, performance_hint=self.hint,
+                            cache_dir=cache_dir if self.model_cache else None)
+
+    def build_pipeline(self, cache_dir: Path | None = None) -> GazePipeline:
+        """The chain these settings describe, its models loaded and compiled."""
+        return build_pipeline(self.model_set, self.engine_config(cache_dir), self.face_policy, self.tracking,
+                              self.eye_batch)
+
+    def check(self) -> None:
+        """UsageError ("NAME=VALUE ...") for the first value that cannot run; the model set and
+        precision are checked against the manifest."""
+        for name, (lowest, whole) in LIMITS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not math.isfinite(value):
+                raise UsageError(f"{name}={value!r} must be {'a whole number' if whole else 'a finite number'}")
+            if value < lowest:
+                raise UsageError(f"{name}={value} must be >= {lowest}")
+            if value > MAX_COUNT:
+                raise UsageError(f"{name}={value} must be <= {MAX_COUNT}")
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise UsageError(f"{name}={getattr(self, name)!r} is not one of {', '.join(map(str, allowed))}")
+        for name, example in (("device", "CPU"), ("model_set", "mediapipe"), ("precision", "FP32")):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise UsageError(f"{name}={value!r} must be a name, such as {example}")
+        check_precision(self.precision, load_manifest().model_set(self.model_set))
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(RunSettings))
+# field -> (smallest allowed value, whether it is a whole number); None is always allowed
+LIMITS = {"threads": (1, True), "streams": (1, True), "eye_batch": (1, True), "in_flight": (1, True)}
+# field -> the values it may take
+CHOICES = {"hint": PERFORMANCE_HINTS, "inference_precision": (None, *INFERENCE_PRECISIONS), "in_flight": IN_FLIGHT,
+           "eye_batch": EYE_BATCHES, "tracking": (True, False), "model_cache": (True, False),
+           "face_policy": FACE_POLICIES}
+
+
+def parse_value(name: str, text: str) -> Any:
+    """``text`` as the value of field ``name`` (``none`` for an optional field's default);
+    UsageError naming the field when it is not of its type. Ranges are ``check``'s."""
+    kind = str(SETTING_TYPES[name])
+    if text.strip().lower() in ("none", "null") and "None" in kind:
+        return None
+    try:
+        if kind.startswith("bool"):
+            if text.strip().lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            return text.strip().lower() in ("true", "1", "yes")
+        if kind.startswith("int"):
+            return int(text)
+        if kind.startswith("float"):
+            return float(text)
+    except ValueError:
+        raise UsageError(f"{name}={text}: expected {kind.split(' |')[0]}") from None
+    return text.strip()
+
+
+SETTING_TYPES = {f.name: f.type for f in dataclasses.fields(RunSettings)}
