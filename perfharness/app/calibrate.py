@@ -13,10 +13,9 @@ import numpy as np
 from perfharness.core.errors import UsageError
 from perfharness.gaze.calibration import run_calibration
 from perfharness.gaze.mouse import screen_size
-from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.pointer import Calibration, calibration_targets
 from perfharness.gaze.sources import open_source
-from perfharness.runtime.engine import EngineConfig
+from perfharness.run.settings import RunSettings
 
 WINDOW = "perfharness calibration"
 SETTLE_S = 1.0  # time to look at a new target before its samples are taken
@@ -41,7 +40,9 @@ def calibrate(options: CalibrateOptions) -> Calibration:
     if not options.out.parent.is_dir():
         raise UsageError(f"--out {options.out}: folder {options.out.parent} does not exist")
     width, height = screen_size("real")
-    pipeline = build_pipeline(options.model_set, EngineConfig(device=options.device, precision=options.precision))
+    settings = RunSettings(model_set=options.model_set, precision=options.precision.upper(), device=options.device)
+    settings.check()
+    pipeline = settings.build_pipeline()
 
     def show(index: int, target: tuple[int, int]) -> None:
         canvas = np.zeros((height, width, 3), np.uint8)

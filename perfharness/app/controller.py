@@ -1,6 +1,6 @@
 """The manual-test controller: source -> pipeline -> pointer -> mouse, with overlays and a summary.
 
-It runs on the shared frame loop (``perfharness.run``): per-frame data is kept as streaming
+It runs on the shared run session (``perfharness.run.session``): per-frame data is kept as streaming
 statistics (and rows of ``--frames-csv``), so a run can last an afternoon in constant memory.
 Ctrl-C or SIGTERM at any moment ends it cleanly: whatever was asked for is written (the trace
 marked incomplete); a video needs at least one processed frame, and the summary says when
@@ -15,21 +15,17 @@ from pathlib import Path
 
 import cv2
 
-from perfharness.core import interrupts
 from perfharness.core.errors import UsageError
 from perfharness.gaze import overlay
-from perfharness.gaze.mouse import make_mouse, screen_size
-from perfharness.gaze.pipeline import GazePipeline, LoadTime, build_pipeline
-from perfharness.gaze.pointer import Calibration, PointerMapper
 from perfharness.gaze.sources import open_source
-from perfharness.instrument import itt
+from perfharness.instrument.instruments import Instruments
 from perfharness.instrument.resources import ResourceSummary
 from perfharness.instrument.trace import TraceSummary
 from perfharness.results.frames import FrameLog
-from perfharness.run.frame import FrameProcessor
-from perfharness.run.instruments import FrameStats, Instruments
-from perfharness.run.loop import FrameLoop, FrameRecord, LoopCounts, LoopPlan
-from perfharness.runtime.engine import EngineConfig
+from perfharness.run.loop import FrameRecord, LoopPlan
+from perfharness.run.session import COMPLETED, INTERRUPTED, ChainPass, PassResult, run_session
+from perfharness.run.settings import RunSettings
+from perfharness.run.stats import FrameStats
 from perfharness.stats.streaming import format_table
 
 WINDOW = "perfharness controller"
@@ -38,38 +34,27 @@ WINDOW = "perfharness controller"
 @dataclass
 class ControllerOptions:
     input: str = "sample"
-    model_set: str = "mediapipe"
-    precision: str = "FP32"
-    device: str = "CPU"
+    settings: RunSettings = field(default_factory=RunSettings)
     mouse: str = "dry"
     show: set[str] = field(default_factory=lambda: set(overlay.LAYERS))
     save: Path | None = None
     max_frames: int | None = None
     window: bool = True
     calibration: Path | None = None
-    face_policy: str = "largest"
     trace: Path | None = None
     resources: Path | None = None
     resources_interval_s: float = 0.1
     frames_csv: Path | None = None
     itt: bool = True
     warmup_frames: int = 0
-    tracking: bool = True  # False: the face detector on every frame (--detect-every-frame)
-    eye_batch: int = 2  # eyes per iris inference
-    in_flight: int = 1  # 1: each frame to its end; 2: pipelined on OpenVINO's async requests
-    threads: int | None = None  # OpenVINO's INFERENCE_NUM_THREADS; None: its default
-    inference_precision: str | None = None  # None: f32 for FP32/FP16 (see EngineConfig)
 
 
 @dataclass
 class ControllerRun:
-    """What a run measured: statistics of its measured frames, loop counts, load times."""
+    """What a run measured (statistics of its measured frames, loop counts, load times) and wrote."""
 
-    stats: FrameStats = field(default_factory=FrameStats)
-    counts: LoopCounts = field(default_factory=LoopCounts)
-    load_times: dict[str, LoadTime] = field(default_factory=dict)
+    measured: PassResult = field(default_factory=lambda: PassResult(FrameStats()))
     interrupted: bool = False
-    mouse_stopped: str | None = None  # why the real mouse stopped moving (its fail-safe), if it did
     resources: ResourceSummary | None = None
     trace: TraceSummary | None = None
     video_frames: int = 0  # frames written to --save
@@ -108,7 +93,7 @@ class _VideoSink:
         return self.frames
 
 
-class _Session:
+class _Controller:
     """One controller run: what it opened, so that ``finish`` can close and write all of it."""
 
     def __init__(self, options: ControllerOptions) -> None:
@@ -116,41 +101,30 @@ class _Session:
         self.run = ControllerRun()
         self.instruments: Instruments | None = None
         self.frame_log: FrameLog | None = None
-        self.pipeline: GazePipeline | None = None
-        self.mouse = None
         self.video: _VideoSink | None = None
         self.window = False
         self.face_seen = False
 
     def measure(self) -> None:
         o = self.options
+        o.settings.check()
         self.instruments = Instruments(o.itt, o.trace, o.resources, o.resources_interval_s)
-        if self.instruments.itt and o.warmup_frames:
-            itt.pause()  # so `vtune -start-paused` style collection sees steady state only
         if o.frames_csv:
             self.frame_log = FrameLog(o.frames_csv)
-        self.run.stats = FrameStats("controller", self.frame_log)
+        plan = LoopPlan(warmup_frames=o.warmup_frames, in_flight=o.settings.in_flight,
+                        resume_itt_after_warmup=bool(self.instruments.itt and o.warmup_frames))
+        chain_pass = ChainPass(o.settings, plan, FrameStats("controller", self.frame_log), mouse=o.mouse,
+                               calibration=o.calibration)
+        self.run.measured = chain_pass.result
         self.instruments.start()
-        config = EngineConfig(device=o.device, precision=o.precision.upper(), num_threads=o.threads,
-                              inference_precision=o.inference_precision)
-        self.pipeline = build_pipeline(o.model_set, config, o.face_policy, o.tracking, o.eye_batch)
-        self.mouse = make_mouse(o.mouse)
-        width, height = screen_size(o.mouse)
-        calibration = Calibration.load(o.calibration) if o.calibration else Calibration.default(width, height)
-        processor = FrameProcessor(self.pipeline, PointerMapper(calibration), self.mouse)
         self.window = o.window and bool(os.environ.get("DISPLAY"))
-        with open_source(o.input, max_frames=o.max_frames) as source:
+        with chain_pass, open_source(o.input, max_frames=o.max_frames) as source:
             self.video = _VideoSink(o.save, source.fps or 30.0) if o.save else None
-            plan = LoopPlan(warmup_frames=o.warmup_frames, in_flight=o.in_flight,
-                            resume_itt_after_warmup=bool(self.instruments.itt and o.warmup_frames))
-            loop = FrameLoop(processor, plan, self.instruments.sinks, self._consume)
-            self.run.counts = loop.counts
-            loop.run(frame for _, frame in source)
+            chain_pass.run((frame for _, frame in source), self.instruments.sinks, self._consume)
         if source.still and not self.face_seen:
             raise UsageError(f"no face found in {source.name}")
 
     def _consume(self, record: FrameRecord) -> bool:
-        self.run.stats.add(record)
         self.face_seen |= record.result.face_found
         if not (self.video or self.window):
             return True
@@ -163,14 +137,10 @@ class _Session:
                 return False
         return True
 
-    def finish(self, complete: bool) -> None:
+    def finish(self, stopped: str) -> ControllerRun:
         """Close everything and write every output; runs with signals only noted."""
         o, run = self.options, self.run
-        if self.pipeline:
-            run.load_times = self.pipeline.load_times
-        if self.mouse:
-            self.mouse.close()
-            run.mouse_stopped = getattr(self.mouse, "stopped", None)
+        run.interrupted = stopped == INTERRUPTED
         if self.video:
             run.video_frames = self.video.close()
         if self.frame_log:
@@ -182,25 +152,15 @@ class _Session:
             if self.instruments.sampler:
                 run.resources = self.instruments.sampler.summary()
             run.trace = self.instruments.write_trace(
-                complete, {"input": o.input, "model_set": o.model_set, "precision": o.precision})
+                stopped == COMPLETED,
+                {"input": o.input, "model_set": o.settings.model_set, "precision": o.settings.precision})
+        return run
 
 
 def run_controller(options: ControllerOptions) -> ControllerRun:
     """Run the controller until the input ends, ``max_frames``, 'q'/Esc in the window, or Ctrl-C."""
-    session = _Session(options)
-    try:
-        session.measure()
-        interrupts.finishing()
-    except KeyboardInterrupt:
-        interrupts.finishing()
-        session.run.interrupted = True
-    except BaseException:
-        interrupts.finishing()
-        session.finish(complete=False)
-        raise
-    session.run.interrupted |= interrupts.received() is not None
-    session.finish(complete=not session.run.interrupted)
-    return session.run
+    controller = _Controller(options)
+    return run_session(controller.measure, controller.finish)
 
 
 def _show(image) -> bool:
@@ -214,7 +174,7 @@ def _show(image) -> bool:
 
 def report(run: ControllerRun, options: ControllerOptions) -> str:
     """The end-of-run text: per-region latency table, FPS, detection rate, moves, load times."""
-    stats, counts = run.stats, run.counts
+    stats, counts = run.measured.stats, run.measured.counts
     warmup = f" (+{counts.warmup} warm-up)" if counts.warmup else ""
     lines = [
         format_table(stats.regions.summary()),
@@ -224,7 +184,7 @@ def report(run: ControllerRun, options: ControllerOptions) -> str:
         "model load (ms): "
         + ", ".join(f"{name} read {t.read_s * 1e3:.1f} compile {t.compile_s * 1e3:.1f}"
                     + (f" first inference {t.first_infer_s * 1e3:.1f}" if t.first_infer_s is not None else "")
-                    for name, t in run.load_times.items()),
+                    for name, t in run.measured.load_times.items()),
     ]
     if run.resources:
         r = run.resources
@@ -235,8 +195,8 @@ def report(run: ControllerRun, options: ControllerOptions) -> str:
             f"resources: cpu mean {r.cpu_percent_mean:.0f}% max {r.cpu_percent_max:.0f}% (100% = one core), "
             f"peak rss {r.rss_peak_bytes / 2**20:.0f} MiB, rss growth {growth}, package energy {energy}"
         )
-    if run.mouse_stopped:
-        lines.append(f"the pointer stopped following the gaze: {run.mouse_stopped}")
+    if run.measured.mouse_stopped:
+        lines.append(f"the pointer stopped following the gaze: {run.measured.mouse_stopped}")
     if run.interrupted:
         lines.append("interrupted: the numbers above cover the frames processed before Ctrl-C")
     if options.save:

@@ -26,6 +26,7 @@ from perfharness.bench.storage import PROCESS_ROUNDS
 from perfharness.core.atomic import atomic_write_text
 from perfharness.core.children import spawn
 from perfharness.core.errors import UsageError
+from perfharness.results import stamps
 
 ORDER_ENV = "PERFHARNESS_BENCH_ORDER"  # "k/N": rotate the collected benchmarks by k/N of their number
 NO_TESTS_COLLECTED = 5  # pytest's exit status when -k selects nothing
@@ -104,9 +105,7 @@ def merge(documents: Sequence[dict], planned: int | None = None) -> dict:
     benchmarks = []
     for fullname in order:
         entries = by_name[fullname]
-        from pytest_benchmark.stats import (
-            Stats,  # a test dependency, not a run-time one
-        )
+        from pytest_benchmark.stats import Stats  # a test dependency, not a run-time one
 
         stats = Stats()
         counts = []
@@ -124,7 +123,7 @@ def merge(documents: Sequence[dict], planned: int | None = None) -> dict:
         benchmarks.append({**entries[0], "extra_info": extra_info,
                            "stats": {**stats.as_dict(), "data": data, "iterations": entries[0]["stats"].get("iterations", 1)}})
     merged = {**documents[0], "benchmarks": benchmarks,
-              "datetime": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}
+              "datetime": stamps.iso()}
     merged["perfharness"] = {"processes": len(documents), "processes_planned": planned or len(documents)}
     return merged
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import time
 from pathlib import Path
 
 from perfharness.bench.gates import DEFAULT_REFERENCE, parse_percent
 from perfharness.core.argtypes import output_file, positive_float, positive_int
 from perfharness.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, UsageError
+from perfharness.results import stamps
 
 DEFAULT_PROCESSES = 5
 DEFAULT_PAIRS = 5
@@ -139,13 +139,7 @@ def _progress(message: str) -> None:
 
 def run_bench(args: argparse.Namespace) -> int:
     """``bench run``: the merged file's path on stdout; 130 when interrupted (what ran is kept)."""
-    from perfharness.bench.runner import (
-        Suite,
-        WorkerFailed,
-        bench_run,
-        save_path,
-        source_root,
-    )
+    from perfharness.bench.runner import Suite, WorkerFailed, bench_run, save_path, source_root
 
     suite = Suite(source_root(), args.keyword, args.min_rounds, args.max_time)
     out = args.json or save_path(args.storage, args.save or "baseline")
@@ -173,7 +167,7 @@ def run_ab(args: argparse.Namespace) -> int:
                 Variant("candidate", args.candidate_rev, dict(args.candidate_env)))
     if variants[0] == Variant("baseline") and variants[1] == Variant("candidate"):
         raise UsageError("the two variants are the same: give a revision or environment assignments for at least one")
-    out = args.out or Path(".benchmarks") / time.strftime("ab-%Y%m%dT%H%M%SZ", time.gmtime())
+    out = args.out or Path(".benchmarks") / f"ab-{stamps.compact()}"
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: is not a directory")
     suite = Suite(root, args.keyword, args.min_rounds, args.max_time)

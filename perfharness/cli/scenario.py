@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
-from pathlib import Path
 
+from perfharness.cli.options import add_scenario_options, load_scenario
 from perfharness.core import interrupts
-from perfharness.core.argtypes import positive_int
 from perfharness.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, UsageError
+from perfharness.results.run_dir import REPORT_HTML, RunDir
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -24,18 +23,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from perfharness.scenario import loader
-    from perfharness.scenario.definition import variants, with_overrides
     from perfharness.scenario.runner import RunOptions, run_scenario
 
-    scenario = with_overrides(loader.load(args.scenario), args.set)
-    if args.frames is not None:  # recorded as what ran: frames, no duration
-        sweep = {key: values for key, values in scenario.sweep.items() if key not in ("frames", "duration_s")}
-        scenario = dataclasses.replace(scenario, frames=args.frames, duration_s=None, sweep=sweep)
-    variants(scenario)  # refuse bad values before anything is created
-    for option, folder in (("--out", args.out), ("--run-dir", args.run_dir)):
-        if folder is not None and folder.exists() and not folder.is_dir():
-            raise UsageError(f"{option} {folder}: is not a directory")
+    scenario = load_scenario(args)
     metrics = run_scenario(scenario, RunOptions(
         out=args.out, run_dir=args.run_dir, trace=not args.no_trace, resources=not args.no_resources,
         itt=not args.no_itt, itt_pause_until_warmup=args.itt_pause_until_warmup, progress=not args.no_progress,
@@ -49,7 +39,7 @@ def _run(args: argparse.Namespace) -> int:
     for check in metrics["checks"]:
         print(f"check {'PASS' if check['passed'] else 'FAIL'}: {check['name']}: {check['detail']}")
     run_dir = metrics["run_dir"]
-    print(f"report: {Path(run_dir) / 'report.html'}")
+    print(f"report: {RunDir(run_dir).file(REPORT_HTML)}")
     if not metrics["complete"] or interrupts.received() is not None:
         print("interrupted: the run directory holds what was measured, marked incomplete"
               if not metrics["complete"] else "interrupted after every frame was measured: the run is complete",
@@ -64,12 +54,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True)
     scenario_commands.add_parser("list", help="the scenarios found and where").set_defaults(handler=_list)
     run = scenario_commands.add_parser("run", help="run a scenario into a run directory with its report")
-    run.add_argument("scenario", help="a scenario name (see `scenario list`) or the path of a scenario script")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a field; a comma-separated value sweeps it (e.g. --set precision=FP32,FP16)")
-    run.add_argument("--frames", type=positive_int, help="measured frames per variant (overrides frames and duration)")
-    run.add_argument("--out", type=Path, default=Path("reports"), help="where run directories go (default reports/)")
-    run.add_argument("--run-dir", type=Path, help="use this run directory instead of a new one under --out")
+    add_scenario_options(run)
     run.add_argument("--itt-pause-until-warmup", action="store_true",
                      help="pause ITT collection while models load and warm up (for vtune -start-paused)")
     run.add_argument("--no-trace", action="store_true")

@@ -13,17 +13,12 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from pathlib import Path
 
-from perfharness.core.argtypes import positive_int
+from perfharness.cli.options import add_scenario_options, load_scenario
 from perfharness.core.errors import EXIT_INTERRUPTED, UsageError
 from perfharness.profilers import vtune
-from perfharness.profilers.supervise import (
-    CollectionError,
-    find_or_placeholder,
-    scenario_args,
-)
-from perfharness.results.rundir import create_run_dir, planned_run_dir
+from perfharness.profilers.supervise import CollectionError, find_or_placeholder, scenario_args
+from perfharness.results.run_dir import MANIFEST, VTUNE_BY_TASK, VTUNE_RESULT, VTUNE_SUMMARY, RunDir
 
 PLACEHOLDER = "vtune"  # in --dry-run command lines when VTune is not installed
 
@@ -55,31 +50,22 @@ def register(commands: argparse._SubParsersAction) -> None:
                     "by ITT task as CSV into the run directory. Extra vtune options go after `--`.",
         usage="%(prog)s [options] NAME [-- extra vtune args]")
     parser.__class__ = type(f"Vtune{type(parser).__name__}", (_ArgsAfterDoubleDash, type(parser)), {})
-    parser.add_argument("name", metavar="NAME", help="the scenario (name or path), as for `scenario run`")
+    add_scenario_options(parser, run_dir=False, passed_on=True)
     parser.add_argument("--analysis", default="hotspots", choices=vtune.ANALYSES,
                         help="the VTune analysis (default hotspots)")
     parser.add_argument("--vtune", metavar="PATH",
                         help="the vtune executable or its install folder (default: PATH, $VTUNE_PROFILER_DIR, "
                              "the usual oneAPI folders)")
-    parser.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
-                        help="where run directories are created (default reports)")
     parser.add_argument("--dry-run", action="store_true", help="print the exact command lines; run nothing")
-    parser.add_argument("--frames", type=positive_int, metavar="N", help="passed on to `scenario run`")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                        help="passed on to `scenario run` (repeatable)")
     parser.set_defaults(handler=run_vtune, vtune_args=[])
 
 
 def run_vtune(args: argparse.Namespace) -> int:
     """Check the scenario, find vtune, collect, export; see the module docstring for the exit status."""
     from perfharness.report import write_reports
-    from perfharness.scenario import loader
-    from perfharness.scenario.definition import variants, with_overrides
-
-    scenario = with_overrides(loader.load(args.name), args.overrides)
-    variants(scenario)  # an unknown scenario or a bad --set: refused before anything is found, made or run
+    scenario = load_scenario(args)
     executable = find_or_placeholder(lambda: vtune.find_vtune(args.vtune), args.vtune, args.dry_run, PLACEHOLDER)
-    run_dir = (planned_run_dir if args.dry_run else create_run_dir)(args.out, scenario.name)
+    run_dir = (RunDir.planned if args.dry_run else RunDir.create)(args.out, scenario.name)
     collect = vtune.collect_command(executable, args.analysis, run_dir, args.name,
                                     scenario_args=scenario_args(args.frames, args.overrides), vtune_args=args.vtune_args)
     exports = vtune.report_commands(executable, run_dir)
@@ -103,7 +89,9 @@ def run_vtune(args: argparse.Namespace) -> int:
             print(f"perfharness: interrupted; VTune result and reports kept in {run_dir}", file=sys.stderr)
         return EXIT_INTERRUPTED
     summary, by_task = vtune.export_reports(executable, run_dir)
-    if (run_dir / "manifest.json").exists():  # the report, again, now with VTune's tables
+    if run_dir.file(MANIFEST).exists():  # the report, again, now with VTune's tables
+        run_dir.record_outputs({VTUNE_RESULT: "written", VTUNE_SUMMARY: "written", VTUNE_BY_TASK: "written"},
+                               vtune={"analysis": args.analysis, "command": collect})
         write_reports(run_dir)
     print(f"run directory: {run_dir}")
     print(f"VTune result:  {vtune.result_dir(run_dir)} (open it with vtune-gui)")

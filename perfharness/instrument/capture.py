@@ -19,17 +19,8 @@ import os
 import sys
 from pathlib import Path
 
-from perfharness.instrument.collector import (
-    FOREIGN_EVERY_ENV,
-    LOG_ENV,
-    attach_to_this_process,
-)
-from perfharness.instrument.trace import (
-    TraceRecorder,
-    TraceSummary,
-    discard_log,
-    write_trace,
-)
+from perfharness.instrument.collector import FOREIGN_EVERY_ENV, LOG_ENV, attach_to_this_process
+from perfharness.instrument.trace import TraceRecorder, TraceSummary, discard_log, write_trace
 
 FOREIGN_TASKS = 100_000
 FOREIGN_EVERY = 4

@@ -18,8 +18,10 @@ import math
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 
@@ -128,9 +130,20 @@ class ResourceSampler:
         ]
 
 
-def read_samples(path: Path, start: float | None = None, end: float | None = None):
-    """(t, process cpu %, rss bytes, energy uj or None) of each complete row of a resources CSV
-    between ``start`` and ``end`` (perf_counter seconds; default all), streamed."""
+class ResourceSample(NamedTuple):
+    """One complete row of a resources CSV (perf_counter seconds, percent of one core, bytes)."""
+
+    t: float
+    process_cpu_percent: float
+    rss_bytes: int
+    uss_bytes: int
+    package_energy_uj: int | None
+    system_cpu_percent: float  # mean over the cores
+
+
+def read_samples(path: Path, start: float | None = None, end: float | None = None) -> Iterator[ResourceSample]:
+    """Each complete row of a resources CSV between ``start`` and ``end`` (perf_counter seconds;
+    default all), streamed; a row cut short by an interrupted run is skipped."""
     low = -math.inf if start is None else start
     high = math.inf if end is None else end
     if not Path(path).exists():
@@ -138,14 +151,15 @@ def read_samples(path: Path, start: float | None = None, end: float | None = Non
     with open(path, newline="") as handle:
         for row in csv.DictReader(handle):
             try:
-                t, cpu, rss = float(row["t"]), float(row["process_cpu_percent"]), int(row["rss_bytes"])
-                energy = int(row["package_energy_uj"]) if row["package_energy_uj"] else None
-                if row["system_cpu_percent"] is None:
-                    continue  # a row cut short
-            except (KeyError, TypeError, ValueError):
+                cores = [float(value) for value in row["system_cpu_percent"].split(";")]
+                sample = ResourceSample(float(row["t"]), float(row["process_cpu_percent"]), int(row["rss_bytes"]),
+                                        int(row["uss_bytes"]),
+                                        int(row["package_energy_uj"]) if row["package_energy_uj"] else None,
+                                        sum(cores) / len(cores))
+            except (AttributeError, KeyError, TypeError, ValueError, ZeroDivisionError):
                 continue
-            if low <= t <= high:
-                yield t, cpu, rss, energy
+            if low <= sample.t <= high:
+                yield sample
 
 
 def rss_growth(path: Path, start: float, end: float) -> float | None:
@@ -153,7 +167,7 @@ def rss_growth(path: Path, start: float, end: float) -> float | None:
     the samples after ``start + GROWTH_SKIP_S``; None when they span less than GROWTH_MIN_SPAN_S."""
     n = sum_t = sum_r = sum_tt = sum_tr = 0.0
     first = last = None
-    for t, _, rss, _ in read_samples(path, start + GROWTH_SKIP_S, end):
+    for t, _, rss, *_ in read_samples(path, start + GROWTH_SKIP_S, end):
         first = t if first is None else first
         last = t
         n, sum_t, sum_r, sum_tt, sum_tr = n + 1, sum_t + t, sum_r + rss, sum_tt + t * t, sum_tr + t * rss
@@ -169,7 +183,7 @@ def summarise_resources(path: Path, start: float | None = None, end: float | Non
     cpu_max, rss_max = 0.0, 0
     first_t = last_t = None
     first_energy = last_energy = None
-    for t, cpu, rss, energy in read_samples(path, start, end):
+    for t, cpu, rss, _, energy, _ in read_samples(path, start, end):
         samples += 1
         cpu_sum += cpu
         cpu_max, rss_max = max(cpu_max, cpu), max(rss_max, rss)

@@ -29,13 +29,13 @@ from perfharness.core.atomic import atomic_write_text
 from perfharness.instrument.resources import THREAD_NAME as SAMPLER_THREAD
 from perfharness.profilers.samples import UNKNOWN, Frame, Sample
 from perfharness.profilers.timeline import NONE, Timeline
+from perfharness.results.run_dir import FOLDED, HOTSPOTS_CSV, HOTSPOTS_JSON, RunDir
 
 OUTSIDE = "outside any region"
 OTHER_THREADS = " (other threads)"
 OTHER_PROCESSES = "other processes"
 SAMPLER = "resource sampler"
 TOP_FUNCTIONS = 20
-HOTSPOTS_CSV, HOTSPOTS_JSON, FOLDED = "hotspots.csv", "hotspots.json", "stacks.folded"
 CSV_COLUMNS = ("Region", "Function", "Module", "Module Group", "CPU Time:Self", "CPU Time:Self Share",
                "CPU Time:Total", "CPU Time:Total Share", "Samples:Self", "Samples:Total")
 
@@ -211,7 +211,8 @@ def hotspots_csv(summary: dict[str, Any]) -> str:
 def write_outputs(run_dir: Path, attribution: Attribution, info: dict[str, Any]) -> dict[str, Any]:
     """Write hotspots.json, hotspots.csv and stacks.folded (each atomically); returns the JSON's content."""
     summary = {**info, **attribution.summary()}
-    atomic_write_text(Path(run_dir) / HOTSPOTS_CSV, hotspots_csv(summary))
-    atomic_write_text(Path(run_dir) / FOLDED, "".join(f"{stack} {count}\n" for stack, count in sorted(attribution.stacks.items())))
-    atomic_write_text(Path(run_dir) / HOTSPOTS_JSON, json.dumps(summary, indent=1))
+    run = RunDir(run_dir)
+    atomic_write_text(run.file(HOTSPOTS_CSV), hotspots_csv(summary))
+    atomic_write_text(run.file(FOLDED), "".join(f"{stack} {count}\n" for stack, count in sorted(attribution.stacks.items())))
+    atomic_write_text(run.file(HOTSPOTS_JSON), json.dumps(summary, indent=1))
     return summary

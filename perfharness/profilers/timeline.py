@@ -21,6 +21,7 @@ from perfharness.core.errors import UsageError
 from perfharness.instrument.capture import collector_log
 from perfharness.instrument.itt_log import iter_log
 from perfharness.instrument.trace import DOMAIN
+from perfharness.results.run_dir import TRACE, RunDir
 
 NONE, SEVERAL = -1, -2  # no region open; regions open on several threads
 
@@ -62,7 +63,7 @@ def _from_log(path: Path) -> Iterator[RegionEvent]:
 
 def region_source(run_dir: Path) -> Path:
     """The file the regions are read from: trace.json, else a log a killed run left behind."""
-    trace = Path(run_dir) / "trace.json"
+    trace = RunDir(run_dir).file(TRACE)
     for candidate in (trace, collector_log(trace), trace.with_name(f".{trace.name}.regions.log")):
         if candidate.is_file() and candidate.stat().st_size:
             return candidate
@@ -145,7 +146,7 @@ class Timeline:
 def load_timeline(run_dir: Path) -> tuple[Timeline, Path]:
     """The run's timeline and the file it was read from."""
     source = region_source(run_dir)
-    if source.name == "trace.json":
+    if source.name == TRACE:
         events, pids = _from_trace(source)
         timeline = Timeline(events)
         timeline.pids = pids or timeline.pids

@@ -1,4 +1,4 @@
-"""Launch a scenario under Intel VTune Profiler, export its reports as CSV, and read them back.
+"""Launch a scenario under Intel VTune Profiler and export its reports as CSV (read by ``results.vtune_csv``).
 
 The three commands, run as argument lists (never through a shell)::
 
@@ -16,9 +16,6 @@ behind every flag and knob.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import os
 import shutil
 import subprocess
@@ -29,10 +26,7 @@ from pathlib import Path
 from perfharness.core.children import error_line, status
 from perfharness.core.errors import UsageError
 from perfharness.profilers import supervise
-
-RESULT_DIR_NAME = "vtune"  # the VTune result directory inside the run directory
-SUMMARY_CSV = "vtune-summary.csv"
-HOTSPOTS_BY_TASK_CSV = "vtune-hotspots-by-task.csv"
+from perfharness.results.run_dir import VTUNE_BY_TASK, VTUNE_RESULT, VTUNE_SUMMARY, RunDir
 
 # Knobs per analysis: only knobs the VTune User Guide lists for that predefined analysis. None of them
 # lists an `enable-user-tasks` knob (that is a knob of the custom `-collect-with runss|runsa`
@@ -57,7 +51,6 @@ DEFAULT_LOCATIONS: tuple[str, ...] = (
 )
 
 _STOP_TIMEOUT_S = 60.0
-_TOOL_LINE_PREFIXES = ("vtune:", "amplxe:", "amplxe-cl:")  # VTune's own messages when stdout is captured
 
 
 def _executable(path: Path) -> bool:
@@ -101,12 +94,12 @@ def find_vtune(explicit: str | Path | None = None) -> Path:
 
 def result_dir(run_dir: Path) -> Path:
     """Where VTune writes its result: ``RUN/vtune``."""
-    return Path(run_dir) / RESULT_DIR_NAME
+    return RunDir(run_dir).file(VTUNE_RESULT)
 
 
 def report_paths(run_dir: Path) -> tuple[Path, Path]:
     """The exported CSVs: (summary, hotspots by task)."""
-    return Path(run_dir) / SUMMARY_CSV, Path(run_dir) / HOTSPOTS_BY_TASK_CSV
+    return RunDir(run_dir).file(VTUNE_SUMMARY), RunDir(run_dir).file(VTUNE_BY_TASK)
 
 
 def collect_command(vtune: str | Path, analysis: str, run_dir: Path, scenario: str, *,
@@ -171,49 +164,3 @@ def export_reports(vtune: str | Path, run_dir: Path) -> list[Path]:
             raise UsageError(f"vtune -report {kind} exited 0 but wrote no report at {path}")
         written.append(path)
     return written
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig", errors="replace")
-
-
-def _delimiter(header: str) -> str:
-    for candidate in ("\t", ",", ";"):
-        if candidate in header:
-            return candidate
-    return ","
-
-
-def read_vtune_csv(path: str | Path) -> list[dict[str, str]]:
-    """Rows of a ``vtune -report ... -format csv`` file as dicts keyed by its header row.
-
-    Accepts what VTune writes: a comma, tab or semicolon delimiter (taken from the header row; VTune
-    uses tabs unless ``-csv-delimiter`` says otherwise), a UTF-8 or UTF-16 byte-order mark, quoted
-    fields, and ``vtune:`` tool messages or blank lines (stdout captured into the file) anywhere. A row
-    longer than the header (the summary's nested tables, e.g. "Top Tasks") keeps its extra values
-    under the keys ``"#4"``, ``"#5"``... (1-based column numbers); a shorter one gets ``""`` for the
-    missing columns. An empty report gives ``[]``; a missing file is a UsageError.
-    """
-    path = Path(path)
-    try:
-        text = _decode(path.read_bytes())
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such VTune report") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read ({error.strerror})") from None
-    lines = [line for line in text.splitlines()
-             if line.strip() and not line.lstrip().lower().startswith(_TOOL_LINE_PREFIXES)]
-    if not lines:
-        return []
-    reader = csv.reader(io.StringIO("\n".join(lines) + "\n"), delimiter=_delimiter(lines[0]))
-    header = [name.strip() for name in next(reader)]
-    rows = []
-    for values in reader:
-        if not any(value.strip() for value in values):
-            continue
-        row = {name: (values[i] if i < len(values) else "") for i, name in enumerate(header)}
-        row.update({f"#{i + 1}": value for i, value in enumerate(values) if i >= len(header)})
-        rows.append(row)
-    return rows

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfharness.results.run_dir import VTUNE_BY_TASK, VTUNE_SUMMARY
+
 BANNER = "INCOMPLETE: interrupted"
 BANNER_DETAIL = "the run was stopped before it finished; the numbers cover what was measured until then."
 VTUNE_ROWS = 50  # rows of a VTune table shown before the rest is summarised in a note
@@ -75,12 +77,12 @@ def compose(
         Section("Checks", [_checks(metrics.get("checks", []))]),
         Section("Variants", [_variants(variants, names), *_pick(plots, "sweep_comparison")]),
         Section("Latency", _pick(plots, "latency_over_time", "stage_breakdown")),
-        Section("Where the time goes", [*_regions(variants, names), *_vtune(vtune, "vtune-hotspots-by-task.csv")]),
+        Section("Where the time goes", [*_regions(variants, names), *_vtune(vtune, VTUNE_BY_TASK)]),
         Section("Hotspots", [*_hotspots(hotspots), *_pick(plots, "flame_graph")] if hotspots else []),
         Section("Trace", _trace(metrics.get("trace"))),
         Section("Model load", [_models(variants, names)]),
         Section("Resources", [_resources(variants, names), *_pick(plots, "cpu_timeline", "rss_timeline")]),
-        Section("VTune summary", _vtune(vtune, "vtune-summary.csv")),
+        Section("VTune summary", _vtune(vtune, VTUNE_SUMMARY)),
         Section("Configuration", [_config(manifest.get("config", {}))]),
     ]
     title = f"perfharness run: {manifest.get('scenario', metrics.get('scenario', '?'))}"

@@ -8,7 +8,7 @@ their parent's width); for every frame, open ``stacks.folded`` in speedscope or 
 from __future__ import annotations
 
 import zlib
-from pathlib import Path
+from collections.abc import Iterable
 
 from matplotlib import colormaps
 
@@ -28,28 +28,21 @@ class _Node:
         self.children: dict[str, _Node] = {}
 
 
-def read_folded(path: Path) -> tuple[_Node, int]:
-    """The stacks as a tree of counts, and the number of samples; bad lines are skipped."""
+def stack_tree(stacks: Iterable[tuple[list[str], int]]) -> tuple[_Node, int]:
+    """The stacks (frames root first, samples) as a tree of counts, and the number of samples."""
     root = _Node()
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            stack, _, count = line.rstrip("\n").rpartition(" ")
-            if not stack or not count.isdigit():
-                continue
-            n = int(count)
-            root.count += n
-            node = root
-            for frame in stack.split(";")[:MAX_DEPTH]:
-                node = node.children.setdefault(frame, _Node())
-                node.count += n
+    for frames, n in stacks:
+        root.count += n
+        node = root
+        for frame in frames[:MAX_DEPTH]:
+            node = node.children.setdefault(frame, _Node())
+            node.count += n
     return root, root.count
 
 
-def flame_graph(path: Path) -> Plot | None:
-    """The flame graph of ``path``, or None when it holds no samples."""
-    if not Path(path).is_file():
-        return None
-    root, total = read_folded(path)
+def flame_graph(stacks: Iterable[tuple[list[str], int]]) -> Plot | None:
+    """The flame graph of collapsed stacks (``RunDir.folded_stacks``), or None when there are no samples."""
+    root, total = stack_tree(stacks)
     if not total:
         return None
     boxes: list[tuple[float, int, float, str]] = []  # (x, depth, width, name), as shares of all samples

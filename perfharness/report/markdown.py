@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from perfharness.report.content import BANNER, BANNER_DETAIL, Plot, Report, Table
-
-PLOTS_DIR = "plots"
+from perfharness.results.run_dir import PLOTS
 
 
 def render_markdown(report: Report) -> str:
@@ -21,7 +20,7 @@ def render_markdown(report: Report) -> str:
 
 def plot_path(plot: Plot) -> str:
     """Where a plot's PNG lives, relative to the run directory."""
-    return f"{PLOTS_DIR}/{plot.name}.png"
+    return f"{PLOTS}/{plot.name}.png"
 
 
 def _item(item: str | Table | Plot) -> list[str]:

@@ -85,10 +85,11 @@ CHOICES = {"hint": PERFORMANCE_HINTS, "inference_precision": (None, *INFERENCE_P
            "face_policy": FACE_POLICIES}
 
 
-def parse_value(name: str, text: str) -> Any:
-    """``text`` as the value of field ``name`` (``none`` for an optional field's default);
+def parse_value(name: str, text: str, kind: object = None) -> Any:
+    """``text`` as the value of field ``name`` of type ``kind`` (default: the RunSettings field's
+    type, as its annotation reads: ``int | None``...); ``none`` for an optional field's None.
     UsageError naming the field when it is not of its type. Ranges are ``check``'s."""
-    kind = str(SETTING_TYPES[name])
+    kind = str(SETTING_TYPES[name] if kind is None else kind)
     if text.strip().lower() in ("none", "null") and "None" in kind:
         return None
     try:

@@ -7,21 +7,14 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NoReturn
 
 from perfharness.core.argtypes import MAX_COUNT
 from perfharness.core.errors import UsageError
-from perfharness.gaze.iris_landmarks import EYE_BATCHES
 from perfharness.gaze.mouse import KINDS as MOUSE_KINDS
-from perfharness.run.loop import IN_FLIGHT
-from perfharness.runtime.engine import (
-    INFERENCE_PRECISIONS,
-    PERFORMANCE_HINTS,
-    EngineConfig,
-)
+from perfharness.run.settings import FIELDS as RUN_SETTINGS_FIELDS
+from perfharness.run.settings import RunSettings, parse_value
 from perfharness.scenario.view import VariantView
-from perfharness.zoo.manifest import check_precision, load_manifest
 
 # A check looks at one finished variant (its metrics, its frames streamed from frames.csv, its
 # resource samples, the sample clip's labels: see VariantView) and returns (passed, detail).
@@ -51,6 +44,7 @@ class Scenario:
     in_flight: int = 1  # frames in flight: 1 = synchronous, 2 = pipelined on OpenVINO's async requests
     tracking: bool = True  # False: the face detector on every frame
     eye_batch: int = 2  # eyes per iris inference: 1 or 2
+    face_policy: str = "largest"  # which face to follow when there are several: largest or best
     opencv_threads: int | None = None  # cv2.setNumThreads for the variant; None: OpenCV's default
     background_workers: int = 0  # CPU-bound processes competing for the cores
     memory_pressure_mb: int = 0  # held by each background worker
@@ -58,12 +52,9 @@ class Scenario:
     sweep: dict[str, list] = field(default_factory=dict)
     checks: tuple[Check, ...] = ()
 
-    def engine_config(self, cache_dir: Path | None = None) -> EngineConfig:
-        return EngineConfig(
-            device=self.device, precision=self.precision.upper(), inference_precision=self.inference_precision,
-            num_threads=self.threads, num_streams=self.streams, performance_hint=self.hint,
-            cache_dir=cache_dir if self.model_cache else None,
-        )
+    def settings(self) -> RunSettings:
+        """The run settings among its fields (same names, see ``perfharness.run.settings``)."""
+        return RunSettings(**{name: getattr(self, name) for name in SETTINGS_FIELDS})
 
     def resolved(self) -> dict[str, Any]:
         """The settings as plain data (for manifest.json), checks by name."""
@@ -83,24 +74,14 @@ class Variant:
 
 
 SETTABLE = {f.name: f for f in dataclasses.fields(Scenario) if f.name not in ("name", "sweep", "checks")}
+SETTINGS_FIELDS = tuple(name for name in SETTABLE if name in RUN_SETTINGS_FIELDS)
 
 
 def _convert(name: str, text: str) -> Any:
-    kind = str(SETTABLE[name].type)
-    if text.lower() in ("none", "null") and "None" in kind:
-        return None
     try:
-        if kind.startswith("bool"):
-            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(text)
-            return text.lower() in ("true", "1", "yes")
-        if kind.startswith("int"):
-            return int(text)
-        if kind.startswith("float"):
-            return float(text)
-    except ValueError:
-        raise UsageError(f"--set {name}={text}: expected {kind.split(' |')[0]}") from None
-    return text
+        return parse_value(name, text, SETTABLE[name].type)
+    except UsageError as error:
+        raise UsageError(f"--set {error}") from None
 
 
 def with_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
@@ -120,15 +101,12 @@ def with_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
     return dataclasses.replace(scenario, sweep=sweep, **changes)
 
 
-# field -> (smallest allowed value, whether it must be strictly above it); None is always allowed
+# field -> (smallest allowed value, whether it must be strictly above it); None is always allowed.
+# The run settings among the fields are checked by RunSettings.check.
 LIMITS = {"frames": (1, False), "duration_s": (0, True), "pacing_fps": (0, True), "warmup_frames": (0, False),
-          "repeats": (1, False), "in_flight": (1, False), "eye_batch": (1, False), "background_workers": (0, False),
-          "memory_pressure_mb": (0, False), "threads": (1, False), "streams": (1, False), "opencv_threads": (1, False)}
-
-
-# field -> the values it may take; None is allowed where listed
-CHOICES = {"hint": PERFORMANCE_HINTS, "inference_precision": (None, *INFERENCE_PRECISIONS), "mouse": MOUSE_KINDS,
-           "in_flight": IN_FLIGHT, "eye_batch": EYE_BATCHES, "tracking": (True, False)}
+          "repeats": (1, False), "background_workers": (0, False), "memory_pressure_mb": (0, False),
+          "opencv_threads": (1, False)}
+CHOICES = {"mouse": MOUSE_KINDS}  # field -> the values it may take
 
 
 def _check(scenario: Scenario) -> None:
@@ -150,12 +128,8 @@ def _check(scenario: Scenario) -> None:
     for name, allowed in CHOICES.items():
         if getattr(scenario, name) not in allowed:
             refuse(f"{name}={getattr(scenario, name)!r} is not one of {', '.join(map(str, allowed))}")
-    for name, example in (("device", "CPU"), ("model_set", "mediapipe"), ("precision", "FP32")):
-        value = getattr(scenario, name)
-        if not isinstance(value, str) or not value.strip():
-            refuse(f"{name}={value!r} must be a name, such as {example}")
     try:
-        check_precision(scenario.precision, load_manifest().model_set(scenario.model_set))
+        scenario.settings().check()
     except UsageError as error:
         refuse(str(error))
 

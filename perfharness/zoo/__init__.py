@@ -38,6 +38,9 @@ def model_path(set_name: str, model: str, precision: str, repair: bool = False) 
         xml = layout.ir_path(spec, precision)
         if not xml.exists() or (repair and layout.ir_problem(xml)):
             _convert(spec, precision, xml)
+        elif layout.ir_problem(xml):  # maybe another process is converting it (its record comes last): wait, look again
+            with cache_lock():
+                pass
     problem = layout.ir_problem(xml)
     if problem:
         raise ModelError(f"model {spec.key} {precision}: {problem}; run `{fix}`")

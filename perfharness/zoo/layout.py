@@ -25,9 +25,7 @@ from perfharness.zoo.manifest import Archive, MediaSpec, ModelSpec
 
 def openvino_version_tag() -> str:
     """``2026.4.1`` from OpenVINO's full build string."""
-    from perfharness.zoo.runtime import (
-        ov,  # imported late: the ITT collector must be attached before OpenVINO loads
-    )
+    from perfharness.zoo.runtime import ov  # imported late: the ITT collector must be attached before OpenVINO loads
 
     return ov.get_version().split("-")[0]
 

@@ -12,11 +12,7 @@ from bench_support import engine_config
 
 from perfharness.core import sysinfo
 from perfharness.gaze.pipeline import build_pipeline
-from perfharness.instrument.capture import (
-    FOREIGN_EVERY,
-    attach_collector,
-    collector_log,
-)
+from perfharness.instrument.capture import FOREIGN_EVERY, attach_collector, collector_log
 from perfharness.instrument.collector import LIB_ENV, set_recording
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import omz_synthetic
 
 from perfharness.app.controller import ControllerOptions, run_controller
+from perfharness.run.settings import RunSettings
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.sources import open_source
 from perfharness.results.frames import read_frames
@@ -18,7 +19,7 @@ def test_sample_clip_end_to_end_moves_only_when_a_face_is_seen(tmp_path):
     with open_source("sample") as source:
         labels = source.labels
     rows = list(read_frames(frames_csv))
-    assert run.stats.frames == len(rows) == len(labels) == 120
+    assert run.measured.stats.frames == len(rows) == len(labels) == 120
     assert [row.index for row in rows] == list(range(120))
     for row in rows:
         label = labels[row.index]
@@ -29,9 +30,9 @@ def test_sample_clip_end_to_end_moves_only_when_a_face_is_seen(tmp_path):
         else:
             assert row.pointer is not None
     assert all(0 <= x < 1920 and 0 <= y < 1080 for x, y in (row.pointer for row in rows if row.pointer))
-    assert run.stats.moves == sum(row.pointer is not None for row in rows)
+    assert run.measured.stats.moves == sum(row.pointer is not None for row in rows)
     assert {"frame", "source.read", "pointer.map", "pointer.move"} <= set(rows[0].timings)
-    summary = run.stats.regions.summary()
+    summary = run.measured.stats.regions.summary()
     assert summary["frame"]["count"] == 120 and summary["face_landmarks.infer"]["count"] >= 120 - 18
     assert summary["face_detection.infer"]["count"] < 60  # tracking: the detector only where the track was lost
 
@@ -42,12 +43,12 @@ def test_omz_chain_runs_through_the_zoo(tmp_path, monkeypatch, astronaut):
     image = tmp_path / "face.png"
     cv2.imwrite(str(image), astronaut)
     frames_csv = tmp_path / "frames.csv"
-    run = run_controller(ControllerOptions(input=str(image), model_set="omz", mouse="dry", window=False,
+    run = run_controller(ControllerOptions(input=str(image), settings=RunSettings(model_set="omz"), mouse="dry", window=False,
                                            frames_csv=frames_csv))
     (row,) = read_frames(frames_csv)
     assert row.face_found and row.gaze_angles is not None and row.pointer is not None
     result = build_pipeline("omz").process(astronaut)
     assert result.face_found and result.landmarks.shape == (5, 2)
     assert np.isclose(np.linalg.norm(result.gaze), 1.0)
-    assert set(run.load_times) == {"face_detection", "face_landmarks", "head_pose", "gaze"}
+    assert set(run.measured.load_times) == {"face_detection", "face_landmarks", "head_pose", "gaze"}
     assert {"face_detection.infer", "face_landmarks.infer", "head_pose.infer", "gaze.infer"} <= set(row.timings)

@@ -15,11 +15,7 @@ import pytest
 
 from perfharness.core.errors import UsageError
 from perfharness.instrument import Regions
-from perfharness.instrument.collector import (
-    CollectorEnv,
-    build_collector,
-    find_compiler,
-)
+from perfharness.instrument.collector import CollectorEnv, build_collector, find_compiler
 from perfharness.instrument.itt_log import Event, read_log, read_meta
 
 pytest.importorskip("ittapi", reason="ITT instrumentation needs Intel's ittapi package")

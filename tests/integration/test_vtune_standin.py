@@ -2,7 +2,7 @@
 found on PATH that records its argv, runs the target after `--` and writes CSV in VTune's format.
 
 The subcommand is reached through a `perfharness` parser extended by ``register`` (as perfharness/cli.py
-will do); the run directory is made here, standing in for the lead's ``create_run_dir``.
+will do); the run directory is made here, named by a fixed time stamp.
 """
 
 from __future__ import annotations
@@ -24,18 +24,16 @@ import pytest
 
 from perfharness.cli import vtune as vtune_cli
 from perfharness.cli.main import build_parser
-from perfharness.core.errors import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
-    UsageError,
-)
+from perfharness.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError
 from perfharness.profilers import vtune
+from perfharness.results import stamps
+from perfharness.results.run_dir import VTUNE_BY_TASK, VTUNE_SUMMARY
+from perfharness.results.vtune_csv import read_vtune_csv
 
 STANDINS = Path(__file__).resolve().parents[1] / "standins"
 STANDIN = STANDINS / "vtune"
 RUN_NAME = "20260101T000000Z-steady_state"
-REAL_CREATE_RUN_DIR = vtune_cli.create_run_dir
+REAL_COMPACT = stamps.compact
 
 
 def vtune_parser():
@@ -75,12 +73,7 @@ def standin(tmp_path, monkeypatch):
     for name in ("VTUNE_STANDIN_FAIL", "VTUNE_STANDIN_TARGET"):
         monkeypatch.delenv(name, raising=False)
 
-    def create_run_dir(out: Path, name: str) -> Path:
-        run_dir = out / f"20260101T000000Z-{name}"
-        run_dir.mkdir(parents=True)
-        return run_dir
-
-    monkeypatch.setattr(vtune_cli, "create_run_dir", create_run_dir)
+    monkeypatch.setattr(stamps, "compact", lambda moment=None: RUN_NAME.split("-")[0])  # run directories named RUN_NAME
     return log
 
 
@@ -107,11 +100,11 @@ def test_reports_are_exported_and_read_back(standin, tmp_path):
     out = tmp_path / "reports"
     assert vtune_main("steady_state", "--out", str(out)) == 0
     run_dir = out / RUN_NAME
-    by_task = vtune.read_vtune_csv(run_dir / vtune.HOTSPOTS_BY_TASK_CSV)
+    by_task = read_vtune_csv(run_dir / VTUNE_BY_TASK)
     assert [row["Task Type"] for row in by_task] == [
         "frame", "face_detection.infer", "face_landmarks.infer", "[Outside any task]"]
     assert by_task[0]["CPU Time"] == "9.800000"
-    summary = vtune.read_vtune_csv(run_dir / vtune.SUMMARY_CSV)
+    summary = read_vtune_csv(run_dir / VTUNE_SUMMARY)
     metrics = {row["Metric Name"]: row["Metric Value"] for row in summary}
     assert metrics["Elapsed Time"] == "12.345678"
     assert metrics["Analysis Type"] == "hotspots"
@@ -131,7 +124,6 @@ def test_extra_vtune_args_and_scenario_options_are_passed_on(standin, tmp_path):
 
 
 def test_dry_run_prints_the_exact_command_lines_and_runs_nothing(standin, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(vtune_cli, "planned_run_dir", lambda out, name: out / f"20260101T000000Z-{name}")
     out = tmp_path / "reports"
     explicit = tmp_path / "install"
     (explicit / "bin64").mkdir(parents=True)
@@ -168,7 +160,6 @@ def test_vtune_not_found_exits_2_with_one_line(standin, tmp_path, capsys, monkey
 
 def test_dry_run_without_vtune_prints_the_lines_with_a_placeholder(standin, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable))
-    monkeypatch.setattr(vtune_cli, "planned_run_dir", lambda out, name: out / f"20260101T000000Z-{name}")
     out = tmp_path / "reports"
     assert vtune_main("steady_state", "--dry-run", "--out", str(out)) == 0
     run_dir = out / RUN_NAME
@@ -237,7 +228,7 @@ def test_report_missing_after_export_exits_2(standin, tmp_path, capsys, monkeypa
     monkeypatch.setenv("VTUNE_STANDIN_FAIL", "noreport")
     out = tmp_path / "reports"
     assert vtune_main("steady_state", "--out", str(out)) == EXIT_USAGE
-    summary = out / RUN_NAME / vtune.SUMMARY_CSV
+    summary = out / RUN_NAME / VTUNE_SUMMARY
     assert error_line(capsys) == f"perfharness: error: vtune -report summary exited 0 but wrote no report at {summary}"
 
 
@@ -263,19 +254,15 @@ INTERRUPTED_DRIVER = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from integration import test_vtune_standin as t
-    from perfharness.cli import vtune as vtune_cli
     from perfharness.profilers import vtune
+    from perfharness.results import stamps
 
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)  # as perfharness.cli.main does
     vtune.DEFAULT_LOCATIONS = ()
-    def create_run_dir(out, name):
-        run_dir = out / f"20260101T000000Z-{{name}}"
-        run_dir.mkdir(parents=True)
-        return run_dir
-    vtune_cli.create_run_dir = create_run_dir
+    stamps.compact = lambda moment=None: "20260101T000000Z"
     sys.exit(t.vtune_main("steady_state", "--out", {out!r}))
 """)
 
@@ -308,7 +295,7 @@ def test_sigterm_stops_vtune_which_finalizes_and_the_reports_are_still_exported(
     assert calls[2:] == vtune.report_commands(STANDIN, run_dir)
     result = json.loads((run_dir / "vtune" / "vtune.vtune").read_text())
     assert result["state"] == "finalized" and result["stopped"] is True
-    assert vtune.read_vtune_csv(run_dir / vtune.HOTSPOTS_BY_TASK_CSV)
+    assert read_vtune_csv(run_dir / VTUNE_BY_TASK)
 
 
 def _has_scenario_runner() -> bool:
@@ -331,11 +318,11 @@ def _has_scenario_runner() -> bool:
 def test_the_standin_runs_the_real_scenario(standin, tmp_path, monkeypatch):
     """Once `scenario run` exists: the real run directory, and the real command after `--` run to the end."""
     monkeypatch.delenv("VTUNE_STANDIN_SKIP_TARGET")
-    monkeypatch.setattr(vtune_cli, "create_run_dir", REAL_CREATE_RUN_DIR)
+    monkeypatch.setattr(stamps, "compact", REAL_COMPACT)
     out = tmp_path / "reports"
     assert vtune_main("steady_state", "--frames", "10", "--out", str(out)) == 0
     (run_dir,) = out.iterdir()
     assert run_dir.name.endswith("-steady_state")
     assert json.loads((run_dir / "vtune" / "vtune.vtune").read_text())["target_status"] == 0
     assert (run_dir / "manifest.json").is_file()  # written by the scenario run under the stand-in
-    assert vtune.read_vtune_csv(run_dir / vtune.SUMMARY_CSV)
+    assert read_vtune_csv(run_dir / VTUNE_SUMMARY)

@@ -5,13 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perfharness.stats.bootstrap import (
-    bootstrap_quantiles,
-    location,
-    mann_whitney_p,
-    ratio_interval,
-    relative_iqr,
-)
+from perfharness.stats.bootstrap import bootstrap_quantiles, location, mann_whitney_p, ratio_interval, relative_iqr
 
 
 def lognormal(seed: int, n: int, scale: float = 1.0, sigma: float = 0.1) -> np.ndarray:

@@ -7,12 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from perfharness.stats.streaming import (
-    GROWTH,
-    RegionStats,
-    StreamingStats,
-    format_table,
-)
+from perfharness.stats.streaming import GROWTH, RegionStats, StreamingStats, format_table
 
 
 def nearest_rank(values: np.ndarray, q: float) -> float:

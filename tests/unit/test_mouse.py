@@ -3,14 +3,7 @@ from pathlib import Path
 import pytest
 
 from perfharness.core.errors import UsageError
-from perfharness.gaze.mouse import (
-    NO_DISPLAY,
-    DryMouse,
-    OffMouse,
-    RealMouse,
-    make_mouse,
-    screen_size,
-)
+from perfharness.gaze.mouse import NO_DISPLAY, DryMouse, OffMouse, RealMouse, make_mouse, screen_size
 
 
 def test_dry_mouse_records_moves():

@@ -4,12 +4,7 @@ import pytest
 
 from perfharness.core.errors import UsageError
 from perfharness.gaze.calibration import run_calibration
-from perfharness.gaze.pointer import (
-    Calibration,
-    OneEuroFilter,
-    PointerMapper,
-    calibration_targets,
-)
+from perfharness.gaze.pointer import Calibration, OneEuroFilter, PointerMapper, calibration_targets
 
 RATE = 30.0  # frames per second of the synthetic streams
 

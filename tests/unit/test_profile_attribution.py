@@ -18,7 +18,8 @@ from perfharness.profilers.hotspots import (
 from perfharness.profilers.perf import permission_problem, record_command
 from perfharness.profilers.samples import Frame, Sample, read_samples
 from perfharness.profilers.timeline import RegionEvent, Timeline, self_times
-from perfharness.report.flame import read_folded
+from perfharness.report.flame import stack_tree
+from perfharness.results.run_dir import RunDir
 
 SCRIPT = """\
 python3.12 4242/4242 100.000000100:    1001001 
@@ -115,7 +116,7 @@ def test_attribution_own_thread_other_threads_outside_and_other_processes():
 def test_folded_stacks_read_back_as_a_tree(tmp_path: Path):
     path = tmp_path / "stacks.folded"
     path.write_text("a;f;g 3\na;f 1\nb;h 2\nbroken line\n")
-    root, total = read_folded(path)
+    root, total = stack_tree(RunDir(tmp_path).folded_stacks())
     assert total == 6 and root.children["a"].count == 4 and root.children["a"].children["f"].children["g"].count == 3
 
 

@@ -12,7 +12,9 @@ import pytest
 from report_run import LABELS, make_run
 
 from perfharness.report import write_reports
-from perfharness.report.build import read_resources
+from perfharness.report.build import resource_columns
+from perfharness.results import run_dir as run_dir_module
+from perfharness.results.run_dir import RunDir
 
 PLOTS = ("sweep_comparison", "latency_over_time", "stage_breakdown", "cpu_timeline", "rss_timeline")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -65,14 +67,15 @@ def test_tables_in_milliseconds(run: Path):
     assert '<td class="n">12.35</td>' in html and '<td class="FAIL">FAIL</td>' in html
 
 
-def test_vtune_tables_next_to_harness_regions(run: Path):
+def test_vtune_tables_next_to_harness_regions(run: Path, monkeypatch: pytest.MonkeyPatch):
     seen: list[str] = []
 
     def reader(path: Path) -> list[dict[str, str]]:
         seen.append(path.name)
         return [{"Task Type": "face_detection.infer", "CPU Time": "0.421"}]
 
-    md = write_reports(run, read_csv=reader)[1].read_text()
+    monkeypatch.setattr(run_dir_module, "read_vtune_csv", reader)
+    md = write_reports(run)[1].read_text()
     assert sorted(seen) == ["vtune-hotspots-by-task.csv", "vtune-summary.csv"]
     where = md.index("## Where the time goes")
     assert where < md.index("**harness regions: precision=FP16 threads=2**") < md.index(
@@ -116,7 +119,7 @@ def test_repeats_are_named(run: Path):
 
 
 def test_resources_skip_a_cut_row(run: Path):
-    columns = read_resources(run / "resources.csv")
+    columns = resource_columns(RunDir(run).resource_samples())
     assert len(columns["t"]) == 60
     assert columns["system_cpu_percent"][0] == pytest.approx(25.0)
 

@@ -12,13 +12,7 @@ import psutil
 import pytest
 from procs import rows, spawn, wait_until
 
-from perfharness.instrument.resources import (
-    COLUMNS,
-    RAPL_PACKAGE,
-    ResourceSampler,
-    rss_growth,
-    summarise_resources,
-)
+from perfharness.instrument.resources import COLUMNS, RAPL_PACKAGE, ResourceSampler, rss_growth, summarise_resources
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:

@@ -36,7 +36,7 @@ def test_variants_cover_the_grid_times_repeats():
     assert [p.label for p in points[:2]] == ["threads=1 hint=LATENCY"] * 2 and [p.repeat for p in points[:2]] == [0, 1]
     last = points[-1].scenario
     assert (last.threads, last.hint, last.sweep) == (2, "THROUGHPUT", {})
-    config = last.engine_config().compile_properties()
+    config = last.settings().engine_config().compile_properties()
     assert config["INFERENCE_NUM_THREADS"] == "2" and config["PERFORMANCE_HINT"] == "THROUGHPUT"
     assert variants(Scenario(name="plain"))[0].label == "default"
 

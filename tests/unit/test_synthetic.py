@@ -9,14 +9,9 @@ import pytest
 from perfharness import zoo
 from perfharness.core.errors import SourceError, UsageError
 from perfharness.gaze.face_detection import BlazeFaceDetector
+from perfharness.gaze.result import FrameResult
 from perfharness.gaze.sources import SAMPLE_FACE_BOX
-from perfharness.gaze.synthetic import (
-    SEGMENTS,
-    generate_clip,
-    plan_clip,
-    segment_ranges,
-    write_clip,
-)
+from perfharness.gaze.synthetic import SEGMENTS, generate_clip, plan_clip, segment_ranges, write_clip
 from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo.manifest import load_manifest
 
@@ -43,7 +38,12 @@ def clip(astronaut):
 
 @pytest.fixture(scope="module")
 def detections(clip, detector):
-    return [detector.detect(frame.image) for frame in clip]
+    found = []
+    for frame in clip:
+        result = FrameResult(0, False)
+        detector(frame.image, result)
+        found.append(result.detections)
+    return found
 
 
 def test_same_seed_gives_identical_frames_and_another_seed_does_not(astronaut):

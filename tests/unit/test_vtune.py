@@ -11,6 +11,7 @@ import pytest
 from perfharness.core import children
 from perfharness.core.errors import UsageError
 from perfharness.profilers import vtune
+from perfharness.results.vtune_csv import read_vtune_csv
 
 RUN = Path("/runs/20260101T000000Z-steady_state")
 VT = "/opt/vt/bin64/vtune"
@@ -164,7 +165,7 @@ HOTSPOTS = ("Task Type,CPU Time,CPU Time:Effective Time\n"
 
 
 def test_reads_comma_separated_rows_keyed_by_the_header(tmp_path):
-    rows = vtune.read_vtune_csv(write(tmp_path, HOTSPOTS))
+    rows = read_vtune_csv(write(tmp_path, HOTSPOTS))
     assert rows == [
         {"Task Type": "frame", "CPU Time": "9.800000", "CPU Time:Effective Time": "9.700000"},
         {"Task Type": "face_detection.infer", "CPU Time": "2.400000", "CPU Time:Effective Time": "2.400000"},
@@ -173,12 +174,12 @@ def test_reads_comma_separated_rows_keyed_by_the_header(tmp_path):
 
 
 def test_tab_is_vtunes_default_delimiter_and_is_read_too(tmp_path):
-    assert vtune.read_vtune_csv(write(tmp_path, HOTSPOTS.replace(",", "\t"))) == \
-        vtune.read_vtune_csv(write(tmp_path, HOTSPOTS, "comma.csv"))
+    assert read_vtune_csv(write(tmp_path, HOTSPOTS.replace(",", "\t"))) == \
+        read_vtune_csv(write(tmp_path, HOTSPOTS, "comma.csv"))
 
 
 def test_semicolon_delimiter(tmp_path):
-    rows = vtune.read_vtune_csv(write(tmp_path, "Metric Name;Metric Value\nElapsed Time;1.5\n"))
+    rows = read_vtune_csv(write(tmp_path, "Metric Name;Metric Value\nElapsed Time;1.5\n"))
     assert rows == [{"Metric Name": "Elapsed Time", "Metric Value": "1.5"}]
 
 
@@ -186,11 +187,11 @@ def test_tool_messages_and_blank_lines_are_skipped(tmp_path):
     captured = ("vtune: Using result path `/runs/x/vtune'\n"
                 "vtune: Executing actions 75 % Generating a report\n\n"
                 + HOTSPOTS + "\nvtune: Executing actions 100 % done\n")
-    assert vtune.read_vtune_csv(write(tmp_path, captured)) == vtune.read_vtune_csv(write(tmp_path, HOTSPOTS, "b.csv"))
+    assert read_vtune_csv(write(tmp_path, captured)) == read_vtune_csv(write(tmp_path, HOTSPOTS, "b.csv"))
 
 
 def test_quoted_fields_keep_their_delimiters(tmp_path):
-    rows = vtune.read_vtune_csv(write(tmp_path, 'Metric Name,Metric Value\n"DRAM, GB/sec",118.0\n'))
+    rows = read_vtune_csv(write(tmp_path, 'Metric Name,Metric Value\n"DRAM, GB/sec",118.0\n'))
     assert rows == [{"Metric Name": "DRAM, GB/sec", "Metric Value": "118.0"}]
 
 
@@ -201,7 +202,7 @@ def test_summary_nested_tables_keep_their_extra_columns_by_number(tmp_path):
                "1,Task Type,Task Time,Task Count,Average Task Time\n"
                "1,frame,9.800000,300,0.032667\n"
                "0,Short\n")
-    rows = vtune.read_vtune_csv(write(tmp_path, summary))
+    rows = read_vtune_csv(write(tmp_path, summary))
     assert rows[0] == {"Hierarchy Level": "0", "Metric Name": "Elapsed Time", "Metric Value": "12.345678"}
     assert rows[1] == {"Hierarchy Level": "0", "Metric Name": "Top Tasks", "Metric Value": ""}
     assert rows[3] == {"Hierarchy Level": "1", "Metric Name": "frame", "Metric Value": "9.800000",
@@ -213,14 +214,14 @@ def test_summary_nested_tables_keep_their_extra_columns_by_number(tmp_path):
 def test_byte_order_marks(tmp_path, encoding):
     data = HOTSPOTS.encode(encoding)
     assert data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    assert vtune.read_vtune_csv(write(tmp_path, data))[0]["Task Type"] == "frame"
+    assert read_vtune_csv(write(tmp_path, data))[0]["Task Type"] == "frame"
 
 
 def test_empty_report_has_no_rows_and_a_missing_one_is_a_usage_error(tmp_path):
-    assert vtune.read_vtune_csv(write(tmp_path, "")) == []
-    assert vtune.read_vtune_csv(write(tmp_path, "Task Type,CPU Time\n", "header.csv")) == []
+    assert read_vtune_csv(write(tmp_path, "")) == []
+    assert read_vtune_csv(write(tmp_path, "Task Type,CPU Time\n", "header.csv")) == []
     with pytest.raises(UsageError, match="no such VTune report"):
-        vtune.read_vtune_csv(tmp_path / "vtune-summary.csv")
+        read_vtune_csv(tmp_path / "vtune-summary.csv")
 
 
 def test_last_line_skips_blanks_and_treats_carriage_returns_as_line_ends():

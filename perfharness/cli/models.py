@@ -1,13 +1,74 @@
-"""The lab's ``perfharness models`` subcommands: complexity, layers, quantize, compare-precisions."""
+"""``perfharness models``: list, fetch, verify and locate models (the zoo), and the lab's
+complexity, layers, quantize and compare-precisions."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from perfharness.core.argtypes import positive_int
+from perfharness.core.errors import UsageError
+
+
+def _models_list(args: argparse.Namespace) -> int:
+    from perfharness.zoo.manifest import load_manifest
+
+    for name, model_set in load_manifest().sets.items():
+        print(f"{name}: {model_set.description} [{model_set.licence}; {', '.join(model_set.precisions)}]")
+        for spec in model_set.models.values():
+            print(f"  {spec.name:<15} {spec.member or f'omz_downloader {spec.omz_name}'}")
+    return 0
+
+
+def _models_fetch(args: argparse.Namespace) -> int:
+    from perfharness import zoo
+
+    for set_name in args.sets:
+        for path in zoo.fetch(set_name, log=lambda message: print(message, file=sys.stderr)):
+            print(path)
+    return 0
+
+
+def _models_verify(args: argparse.Namespace) -> int:
+    from perfharness import zoo
+
+    failures = 0
+    for set_name in args.sets:
+        for model, precision, problem in zoo.verify(set_name):
+            print(f"{set_name}/{model} {precision}: {problem or 'ok'}")
+            failures += problem is not None
+    if failures:
+        raise UsageError(f"{failures} model file(s) failed verification; run `perfharness models fetch`")
+    return 0
+
+
+def _models_path(args: argparse.Namespace) -> int:
+    from perfharness import zoo
+
+    print(zoo.model_path(args.set, args.model, args.precision))
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``models`` and its subcommands to the top-level subcommands."""
+    models = commands.add_parser("models", help="fetch, list, verify and locate models")
+    models_commands = models.add_subparsers(dest="models_command", required=True)
+    models_commands.add_parser("list", help="model sets and their sources").set_defaults(handler=_models_list)
+    fetch = models_commands.add_parser("fetch", help="download (pinned, sha256-checked) and convert a model set")
+    fetch.add_argument("sets", nargs="*", default=["mediapipe"], help="model sets (default: mediapipe)")
+    fetch.set_defaults(handler=_models_fetch)
+    verify = models_commands.add_parser("verify", help="check every cached file against its sha256")
+    verify.add_argument("sets", nargs="*", default=["mediapipe"])
+    verify.set_defaults(handler=_models_verify)
+    path = models_commands.add_parser("path", help="print the IR path of one model")
+    path.add_argument("set")
+    path.add_argument("model")
+    path.add_argument("--precision", default="FP32")
+    path.set_defaults(handler=_models_path)
+    _register_lab(models_commands)
 
 
 def _complexity(args: argparse.Namespace) -> int:
@@ -76,7 +137,7 @@ def _compare_precisions(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_models(models_commands: argparse._SubParsersAction) -> None:
+def _register_lab(models_commands: argparse._SubParsersAction) -> None:
     """Add the lab subcommands to the ``models`` subparsers of the ``perfharness`` parser."""
     complexity = models_commands.add_parser("complexity", help="parameters, MACs, FLOPs, bytes and an energy model per layer")
     complexity.add_argument("target", nargs="?", default="mediapipe", help="SET, SET/MODEL, MODEL (of mediapipe) or an .xml IR")

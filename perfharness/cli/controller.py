@@ -1,0 +1,72 @@
+"""``perfharness controller``: the gaze pointer controller, for manual tests."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from perfharness.core.argtypes import input_spec, non_negative_int, output_file, positive_int, sampling_rate_hz
+from perfharness.core.errors import EXIT_INTERRUPTED
+
+
+def _controller(args: argparse.Namespace) -> int:
+    if args.trace and not args.no_itt:
+        from perfharness.instrument.capture import attach_collector
+
+        attach_collector(args.trace)
+    from perfharness.app.controller import ControllerOptions, report, run_controller
+    from perfharness.gaze.overlay import parse_layers
+    from perfharness.run.settings import RunSettings
+
+    settings = RunSettings(model_set=args.model_set, precision=args.precision.upper(), device=args.device,
+                           threads=args.threads, inference_precision=args.inference_precision,
+                           tracking=not args.detect_every_frame, eye_batch=args.eye_batch, in_flight=args.in_flight,
+                           face_policy=args.face_policy)
+    options = ControllerOptions(
+        input=args.input, settings=settings, mouse=args.mouse, show=parse_layers(args.show), save=args.save,
+        max_frames=args.max_frames, window=not args.no_window, calibration=args.calibration, trace=args.trace,
+        resources=args.resources, resources_interval_s=1.0 / args.resources_hz, frames_csv=args.frames_csv,
+        itt=not args.no_itt, warmup_frames=args.warmup_frames,
+    )
+    run = run_controller(options)
+    print(report(run, options))
+    return EXIT_INTERRUPTED if run.interrupted else 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``controller`` to the top-level subcommands."""
+    controller = commands.add_parser("controller", help="run the gaze pointer controller (manual tests)")
+    controller.add_argument("--input", type=input_spec, default="sample",
+                            help="PATH (video or image), cam[:N], or sample (default; cycled past its 120 frames)")
+    controller.add_argument("--model-set", default="mediapipe", help="mediapipe (default) or omz")
+    controller.add_argument("--precision", default="FP32", help="FP32 (default), FP16 or INT8")
+    controller.add_argument("--device", default="CPU")
+    controller.add_argument("--mouse", default="dry", choices=["real", "dry", "off"],
+                            help="real moves the pointer; dry (default) records the moves; off")
+    controller.add_argument("--show", default="face,landmarks,iris,pose,gaze",
+                            help="overlay layers: face,landmarks,iris,pose,gaze (or all, none)")
+    controller.add_argument("--save", type=output_file, help="write the annotated video here (.mp4 or .avi)")
+    controller.add_argument("--max-frames", type=positive_int)
+    controller.add_argument("--no-window", action="store_true", help="never open a window, even with a display")
+    controller.add_argument("--calibration", type=Path, help="a calibration file (see `perfharness calibrate`)")
+    controller.add_argument("--face-policy", default="largest", choices=["largest", "best"],
+                            help="which face to follow when there are several")
+    controller.add_argument("--trace", type=output_file, help="write a Chrome trace (Perfetto, chrome://tracing) of every region")
+    controller.add_argument("--resources", type=output_file, help="write CPU/memory samples (CSV) taken by a psutil thread")
+    controller.add_argument("--resources-hz", type=sampling_rate_hz, default=10.0, help="sampling rate (default 10)")
+    controller.add_argument("--frames-csv", type=output_file, help="write one row per measured frame (results and region times)")
+    controller.add_argument("--no-itt", action="store_true", help="emit no ITT task regions (on by default; free without a collector)")
+    controller.add_argument("--warmup-frames", type=non_negative_int, default=0,
+                            help="frames left out of the summary, with ITT collection paused until they are done")
+    controller.add_argument("--detect-every-frame", action="store_true",
+                            help="run the face detector on every frame (default: only when tracking is lost)")
+    controller.add_argument("--eye-batch", type=int, choices=[1, 2], default=2,
+                            help="eyes per iris inference (default 2: both eyes in one)")
+    controller.add_argument("--in-flight", type=int, choices=[1, 2], default=1,
+                            help="1 (default): each frame to its end; 2: the next frame's face stages overlap "
+                                 "this frame's eyes on OpenVINO's async requests")
+    controller.add_argument("--threads", type=positive_int, help="OpenVINO inference threads (default: its own choice)")
+    controller.add_argument("--inference-precision", choices=["f32", "bf16", "f16"],
+                            help="OpenVINO's INFERENCE_PRECISION_HINT (default f32 for FP32/FP16 models; "
+                                 "bf16 runs on AMX or AVX512_BF16 where the CPU has them)")
+    controller.set_defaults(handler=_controller)
