@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from perfharness.core import interrupts
 from perfharness.core.errors import UsageError
 
 TAIL_CHARS = 65536  # what is kept of a child's stderr for its error line
@@ -100,12 +101,13 @@ class Child:
         """Copy its stderr to ours as it comes (keeping a tail for ``last_line``) until it closes,
         then wait for the child. The first KeyboardInterrupt calls ``on_interrupt(self)`` (ask it to
         stop and finish) and goes on waiting; a second is re-raised. True if interrupted."""
-        assert self.process.stderr is not None
+        stream = self.process.stderr or self.process.stdout  # stdout when spawned with stdout_to_stderr
+        assert stream is not None
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         interrupted = False
         while True:
             try:
-                chunk = os.read(self.process.stderr.fileno(), 65536)
+                chunk = os.read(stream.fileno(), 65536)
             except KeyboardInterrupt:
                 if interrupted:
                     raise
@@ -118,7 +120,7 @@ class Child:
             self._tail = (self._tail + text)[-TAIL_CHARS:]
             if not chunk:
                 break
-        self.process.stderr.close()
+        stream.close()
         while True:
             try:
                 self.process.wait()
@@ -208,28 +210,37 @@ class Child:
 
 
 def spawn(name: str, command: Sequence[str], *, log: Path | None = None, protocol: bool = False,
-          stderr_pipe: bool = False, env: Mapping[str, str] | None = None, cwd: Path | None = None,
-          new_session: bool = False) -> Child:
+          stderr_pipe: bool = False, stdout_to_stderr: bool = False, env: Mapping[str, str] | None = None,
+          cwd: Path | None = None, new_session: bool = False) -> Child:
     """Start ``command`` (no shell) as the child called ``name`` (for messages: "benchmark worker
     2", "MediaPipe worker"). Its output:
 
     - ``log``: stderr goes to this file, and stdout too unless ``protocol``;
     - ``protocol``: stdin and stdout are text pipes for ``send`` / ``receive`` (JSON lines);
-    - ``stderr_pipe``: stderr is a pipe for ``pass_stderr_through``.
+    - ``stderr_pipe``: stderr is a pipe for ``pass_stderr_through``;
+    - ``stdout_to_stderr`` (with ``stderr_pipe``, without a protocol): stdout joins that pipe, so a
+      tool's output (pip's progress) stays off our stdout and its last lines make its error line.
 
     Without a protocol its stdin is /dev/null. ``new_session`` keeps a terminal's Ctrl-C from
     reaching it (the parent stops it). UsageError when the program cannot be started."""
     handle = open(log, "wb") if log is not None else None
+    child: Child | None = None
     try:
-        with _sigint_default_in_children():
+        # a signal while the child starts is held until it has (deferred), so that it is stopped, not lost
+        with _sigint_default_in_children(), interrupts.deferred():
             process = subprocess.Popen(
                 list(command), cwd=cwd, env=None if env is None else dict(env),
                 stdin=subprocess.PIPE if protocol else subprocess.DEVNULL,
-                stdout=subprocess.PIPE if protocol else handle,
-                stderr=subprocess.PIPE if stderr_pipe else handle,
+                stdout=subprocess.PIPE if protocol or stdout_to_stderr else handle,
+                stderr=subprocess.STDOUT if stdout_to_stderr else subprocess.PIPE if stderr_pipe else handle,
                 text=protocol or None, bufsize=1 if protocol else -1, start_new_session=new_session)
+            child = Child(name, process, log, handle)
     except OSError as error:
         if handle is not None:
             handle.close()
         raise UsageError(f"cannot run {command[0]}: {error.strerror}") from None
-    return Child(name, process, log, handle)
+    except KeyboardInterrupt:
+        if child is not None:
+            child.stop()
+        raise
+    return child

@@ -28,6 +28,8 @@ VTUNE_RESULT, VTUNE_SUMMARY, VTUNE_BY_TASK = "vtune", "vtune-summary.csv", "vtun
 VTUNE_TABLES = (VTUNE_SUMMARY, VTUNE_BY_TASK)
 # What `perfharness profile` adds
 PERF_DATA, HOTSPOTS_CSV, HOTSPOTS_JSON, FOLDED = "perf.data", "hotspots.csv", "hotspots.json", "stacks.folded"
+# What `perfharness peer` writes
+PEER_JSON, PEER_MD = "peer.json", "peer.md"
 REPORT_OUTPUTS = (REPORT_HTML, REPORT_MD, PLOTS)
 ATTEMPTS = 100  # runs of one name started in one second
 

@@ -45,15 +45,13 @@ class ChainPass:
     """One pass of the chain described by ``settings`` over frames; see the module docstring.
 
     A context manager: entering it loads the chain and makes the pointer (``mouse``: real, dry,
-    off; ``calibration``: a calibration file, None for the default mapping of the screen;
-    ``cache_dir``: OpenVINO's model cache when the settings ask for one), leaving it closes the
+    off; ``calibration``: a calibration file, None for the default mapping of the screen), leaving it closes the
     mouse and keeps the models' load times. ITT collection is paused until the warm-up frames
     are done when the plan says to resume it then."""
 
     def __init__(self, settings: RunSettings, plan: LoopPlan, stats: FrameStats, *, mouse: str = "dry",
-                 calibration: Path | None = None, cache_dir: Path | None = None) -> None:
-        self.settings, self.plan, self.mouse_kind = settings, plan, mouse
-        self.calibration, self.cache_dir = calibration, cache_dir
+                 calibration: Path | None = None) -> None:
+        self.settings, self.plan, self.mouse_kind, self.calibration = settings, plan, mouse, calibration
         self.result = PassResult(stats)
         self.pipeline: GazePipeline | None = None
         self._mouse: Mouse | None = None
@@ -63,7 +61,7 @@ class ChainPass:
         if self.plan.resume_itt_after_warmup:
             itt.pause()  # so `vtune -start-paused` style collection sees steady state only
         try:
-            self.pipeline = self.settings.build_pipeline(self.cache_dir)
+            self.pipeline = self.settings.build_pipeline()
             self._mouse = make_mouse(self.mouse_kind)
             width, height = screen_size(self.mouse_kind)
             calibration = Calibration.load(self.calibration) if self.calibration else Calibration.default(width, height)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from perfharness.core.argtypes import MAX_COUNT
@@ -17,6 +16,7 @@ from perfharness.gaze.iris_landmarks import EYE_BATCHES
 from perfharness.gaze.pipeline import FACE_POLICIES, GazePipeline, build_pipeline
 from perfharness.run.loop import IN_FLIGHT
 from perfharness.runtime.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig
+from perfharness.zoo.layout import compiled_model_cache
 from perfharness.zoo.manifest import check_precision, load_manifest
 
 
@@ -38,17 +38,16 @@ class RunSettings:
     in_flight: int = 1  # frames in flight: 1 synchronous, 2 pipelined on OpenVINO's async requests
     face_policy: str = "largest"  # which face to follow when there are several
 
-    def engine_config(self, cache_dir: Path | None = None) -> EngineConfig:
-        """How OpenVINO compiles the models (``cache_dir`` used when ``model_cache`` is on)."""
+    def engine_config(self) -> EngineConfig:
+        """How OpenVINO compiles the models (with ``model_cache``, into the zoo's compiled-model cache)."""
         return EngineConfig(device=self.device, precision=self.precision.upper(),
                             inference_precision=self.inference_precision, num_threads=self.threads,
                             num_streams=self.streams, performance_hint=self.hint,
-                            cache_dir=cache_dir if self.model_cache else None)
+                            cache_dir=compiled_model_cache() if self.model_cache else None)
 
-    def build_pipeline(self, cache_dir: Path | None = None) -> GazePipeline:
+    def build_pipeline(self) -> GazePipeline:
         """The chain these settings describe, its models loaded and compiled."""
-        return build_pipeline(self.model_set, self.engine_config(cache_dir), self.face_policy, self.tracking,
-                              self.eye_batch)
+        return build_pipeline(self.model_set, self.engine_config(), self.face_policy, self.tracking, self.eye_batch)
 
     def check(self) -> None:
         """UsageError ("NAME=VALUE ...") for the first value that cannot run; the model set and

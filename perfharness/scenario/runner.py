@@ -33,7 +33,6 @@ from perfharness.scenario.feed import FrameFeed
 from perfharness.scenario.load import background_load, opencv_threads
 from perfharness.scenario.progress import Progress
 from perfharness.scenario.view import VariantView
-from perfharness.zoo.cache import cache_root
 
 OUTPUTS = (METRICS, FRAMES, RESOURCES, TRACE, REPORT_HTML, REPORT_MD)
 
@@ -109,7 +108,7 @@ class ScenarioRunner:
         name = variant.label + (f" #{variant.repeat + 1}" if self.scenario.repeats > 1 else "")
         pause_itt = bool(self.instruments.itt and self.options.itt_pause_until_warmup)
         chain_pass = ChainPass(scenario.settings(), self._plan(scenario, feed, pause_itt), FrameStats(name, self.frame_log),
-                               mouse=scenario.mouse, cache_dir=cache_root() / "ov-model-cache")
+                               mouse=scenario.mouse)
         try:
             with background_load(scenario.background_workers, scenario.memory_pressure_mb), \
                     opencv_threads(scenario.opencv_threads), chain_pass:

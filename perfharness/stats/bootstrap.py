@@ -68,6 +68,23 @@ def ratio_interval(baseline: np.ndarray, candidate: np.ndarray, confidence: floa
     return float(low), float(high)
 
 
+def paired_median_ratio_interval(numerator: np.ndarray, denominator: np.ndarray, confidence: float = 0.95,
+                                 draws: int = DRAWS, seed: int = SEED) -> tuple[float, float]:
+    """Percentile bootstrap interval of median(numerator) / median(denominator), the pairs
+    (numerator[i], denominator[i]) resampled together: each pair is one unit (a round in which
+    both sides ran back to back), so drift that moves a whole round stays paired. Needs two pairs
+    or more (one pair's interval would be a point)."""
+    numerator, denominator = np.asarray(numerator, np.float64), np.asarray(denominator, np.float64)
+    if numerator.shape != denominator.shape or numerator.ndim != 1 or len(numerator) < 2:
+        raise ValueError(f"expected two equal-length series of 2 or more pairs, got {numerator.shape} and "
+                         f"{denominator.shape}")
+    picks = np.random.default_rng(seed).integers(0, len(numerator), (draws, len(numerator)))
+    ratios = np.median(numerator[picks], axis=1) / np.median(denominator[picks], axis=1)
+    alpha = 1 - confidence
+    low, high = np.quantile(ratios, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)
+
+
 def mann_whitney_p(x: np.ndarray, y: np.ndarray) -> float:
     """Two-sided p-value of the Mann-Whitney U test that ``x`` and ``y`` come from one distribution.
 

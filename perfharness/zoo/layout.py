@@ -58,6 +58,11 @@ def omz_ir_path(spec: ModelSpec, omz_precision: str) -> Path:
     return omz_root() / "intel" / spec.omz_name / omz_precision / f"{spec.omz_name}.xml"
 
 
+def compiled_model_cache() -> Path:
+    """OpenVINO's compiled-model cache (``CACHE_DIR``), for runs whose settings ask for it."""
+    return cache_root() / "ov-model-cache"
+
+
 def collector_dir() -> Path:
     """Where the project's ITT collector library is built."""
     return cache_root() / "collector"

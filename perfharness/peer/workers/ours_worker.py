@@ -1,9 +1,9 @@
 """Our controller's pipeline as a peer-benchmark worker (runs with the perfharness venv's python).
 
-    .venv/bin/python peer/ours_worker.py FRAMES.npy [--config JSON]
+    python -m perfharness.peer.workers.ours_worker FRAMES.npy [--settings JSON]
 
-``--config`` holds EngineConfig fields (``{"num_threads": 1}``). For each mode a pipeline is built
-once, ``build_pipeline("mediapipe", config, tracking=(mode == "tracking"))``: ``detect`` runs the
+``--settings`` holds ``RunSettings`` fields (``{"threads": 1}``; the driver has checked them). For
+each mode a pipeline is built once from them, ``tracking`` set by the mode: ``detect`` runs the
 face detector on every frame, ``tracking`` only when tracking is lost. What is timed per frame is
 ``GazePipeline.process(frame, index)`` (BGR in; the whole chain with head pose and gaze, and the
 pipeline's own region timing). Before each pass one blank frame, untimed, ends any tracking, so
@@ -15,31 +15,31 @@ the pass starts from detection as MediaPipe's does. Protocol and output files:
 from __future__ import annotations
 
 import argparse
-import os
+import dataclasses
+import json
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np
 
-import json  # noqa: E402
-
-import numpy as np  # noqa: E402
-from worker_protocol import MODES, serve  # noqa: E402
+from perfharness.peer.workers.worker_protocol import MODES, serve
+from perfharness.run.settings import RunSettings
 
 POINTS = 468
 
 
 class OursSide:
-    def __init__(self, frames: np.ndarray, config) -> None:
+    """Our chain on the frames, one pipeline per mode (see the module docstring)."""
+
+    def __init__(self, frames: np.ndarray, settings: RunSettings) -> None:
         self.count = len(frames)
         self.blank = np.zeros(frames.shape[1:], np.uint8)
-        self.config = config
+        self.settings = settings
         self.pipelines: dict = {}
 
     def pipeline(self, mode: str):
         if mode not in self.pipelines:
-            from perfharness.gaze.pipeline import build_pipeline
-
-            self.pipelines[mode] = build_pipeline("mediapipe", self.config, tracking=(mode == "tracking"))
+            settings = dataclasses.replace(self.settings, tracking=(mode == "tracking"))
+            self.pipelines[mode] = settings.build_pipeline()
         return self.pipelines[mode]
 
     def begin(self, mode: str, frames: np.ndarray):
@@ -67,34 +67,29 @@ class OursSide:
         return {"found": self.found, "landmarks": self.landmarks, "iris": self.iris, "detector_ran": self.detector_ran}
 
 
+def make_side(frames: np.ndarray, settings_json: str) -> tuple[OursSide, dict]:
+    """Our side with both modes' pipelines compiled (so that settings OpenVINO refuses fail
+    before the first command), and what the driver records of it."""
+    from perfharness.core.sysinfo import software_versions
+
+    settings = RunSettings(**json.loads(settings_json))
+    side = OursSide(frames, settings)
+    for mode in MODES:
+        side.pipeline(mode)
+    tracking = {mode: mode == "tracking" for mode in MODES}
+    info = {"side": "ours", "versions": software_versions(),
+            "settings": {"run_settings": {**settings.as_dict(), "tracking": tracking},
+                         "compile_properties": settings.engine_config().compile_properties()}}
+    return side, info
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m perfharness.peer.workers.ours_worker",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("frames")
-    parser.add_argument("--config", default="{}", help="EngineConfig fields as a JSON object")
+    parser.add_argument("--settings", default="{}", help="RunSettings fields as a JSON object")
     args = parser.parse_args(argv)
-
-    def make_side(frames: np.ndarray):
-        import cv2
-        import openvino
-
-        import perfharness
-        from perfharness.runtime.engine import EngineConfig
-
-        config = EngineConfig(**json.loads(args.config))
-        side = OursSide(frames, config)
-        for mode in MODES:  # compile now, so that a bad config fails before the first command
-            side.pipeline(mode)
-        info = {"side": "ours", "versions": {"perfharness": perfharness.__version__, "openvino": openvino.get_version(),
-                                             "numpy": np.__version__, "opencv": cv2.__version__,
-                                             "python": sys.version.split()[0]},
-                "settings": {"model_set": "mediapipe", "face_policy": "largest",
-                             "engine_config": {key: (str(value) if value is not None and not isinstance(value, (int, float, str, dict)) else value)
-                                               for key, value in vars(config).items()},
-                             "compile_properties": config.compile_properties(),
-                             "tracking": {"detect": False, "tracking": True}}}
-        return side, info
-
-    return serve(make_side, [args.frames])
+    return serve(lambda frames: make_side(frames, args.settings), [args.frames])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""The protocol both peer-benchmark workers speak (numpy only: it runs in either venv).
+"""The protocol both peer-benchmark workers speak (numpy only: it runs in either venv, and in the
+MediaPipe venv it is imported as the top-level module ``worker_protocol``, this folder being the
+worker's PYTHONPATH).
 
-A worker is started as ``python WORKER.py FRAMES.npy [worker options]``. It loads the frames
+A worker is started as ``python WORKER FRAMES.npy [worker options]``. It loads the frames
 (uint8 BGR, N x H x W x 3) into memory, then answers one JSON line per command on stdin:
 
     {"mode": "detect" | "tracking", "out": "/path/run.npz"}
@@ -95,7 +97,8 @@ def serve(make_side: Callable[[np.ndarray], tuple[Side, dict]], argv: list[str] 
     try:
         frames = np.load(argv[0])
         if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
-            reply({"ready": False, "error": f"{argv[0]}: expected uint8 frames N x H x W x 3, got {frames.dtype} {frames.shape}"})
+            reply({"ready": False,
+                   "error": f"{argv[0]}: expected uint8 frames N x H x W x 3, got {frames.dtype} {frames.shape}"})
             return 2
         try:
             side, info = make_side(frames)
@@ -103,7 +106,8 @@ def serve(make_side: Callable[[np.ndarray], tuple[Side, dict]], argv: list[str] 
             traceback.print_exc()
             reply({"ready": False, "error": f"{type(error).__name__}: {error}".splitlines()[0]})
             return 1
-        reply({"ready": True, "frames": int(len(frames)), "height": int(frames.shape[1]), "width": int(frames.shape[2]), **info})
+        reply({"ready": True, "frames": int(len(frames)), "height": int(frames.shape[1]),
+               "width": int(frames.shape[2]), **info})
         for line in sys.stdin:
             if not line.strip():
                 continue

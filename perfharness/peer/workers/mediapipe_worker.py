@@ -1,10 +1,11 @@
 """MediaPipe's own Face Mesh solution as a peer-benchmark worker (runs in the MediaPipe venv only).
 
-    .tox/peer-mediapipe/bin/python peer/mediapipe_worker.py FRAMES.npy
+    PYTHONPATH=THIS_FOLDER VENV/bin/python THIS_FOLDER/mediapipe_worker.py FRAMES.npy
 
-Imports mediapipe, numpy and OpenCV, never perfharness (whose pins clash with mediapipe's).
-Protocol and output files: ``worker_protocol.py``. What is timed per frame is what a MediaPipe
-user pays: ``cv2.cvtColor(BGR -> RGB)`` + ``FaceMesh.process``.
+Imports mediapipe, numpy, OpenCV and ``worker_protocol`` (beside it: the driver puts this folder
+on the worker's PYTHONPATH), never perfharness, which is not installed in that venv (its pins
+clash with mediapipe's). Protocol and output files: ``worker_protocol.py``. What is timed per
+frame is what a MediaPipe user pays: ``cv2.cvtColor(BGR -> RGB)`` + ``FaceMesh.process``.
 
 ``mp.solutions.face_mesh.FaceMesh(refine_landmarks=True, max_num_faces=1)``, with
 ``static_image_mode=True`` for ``detect`` (the face detector on every frame; one instance, it
@@ -18,15 +19,12 @@ Landmarks are MediaPipe's normalised x, y times the frame's width and height (47
 
 from __future__ import annotations
 
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import cv2  # noqa: E402
-import mediapipe as mp  # noqa: E402
-import numpy as np  # noqa: E402
-from worker_protocol import serve  # noqa: E402
+import cv2
+import mediapipe as mp
+import numpy as np
+from worker_protocol import serve
 
 POINTS = 478
 
@@ -75,8 +73,8 @@ class MediaPipeSide:
 
 
 def make_side(frames: np.ndarray):
-    info = {"side": "mediapipe", "versions": {"mediapipe": mp.__version__, "numpy": np.__version__, "opencv": cv2.__version__,
-                                              "python": sys.version.split()[0]},
+    info = {"side": "mediapipe", "versions": {"mediapipe": mp.__version__, "numpy": np.__version__,
+                                              "opencv": cv2.__version__, "python": sys.version.split()[0]},
             "settings": {"solution": "mp.solutions.face_mesh.FaceMesh", "refine_landmarks": True, "max_num_faces": 1,
                          "min_detection_confidence": 0.5, "min_tracking_confidence": 0.5,
                          "static_image_mode": {"detect": True, "tracking": False}}}
