@@ -6,9 +6,8 @@ import cv2
 import numpy as np
 
 from perfharness.gaze.geometry import rgb_tensor
-from perfharness.gaze.result import Detection
+from perfharness.gaze.result import Detection, FrameResult
 from perfharness.gaze.stage import ModelStage
-from perfharness.instrument import NULL_REGIONS, Regions
 
 INPUT_SIZE = 128
 SCORE_THRESHOLD = 0.5
@@ -65,7 +64,8 @@ def _iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
 
 
 class BlazeFaceDetector(ModelStage):
-    """Finds faces in a BGR frame; returns every face above the score threshold, best first."""
+    """Every face above the score threshold in a BGR frame, best first: ``result.detections`` and
+    ``result.face_count``."""
 
     name = "face_detection"
 
@@ -73,9 +73,8 @@ class BlazeFaceDetector(ModelStage):
         super().__init__(*args, **kwargs)
         self._anchors = ssd_anchors()
 
-    def preprocess(self, frame: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, tuple[float, float, float]]:
-        """Letterbox to 128x128 RGB in [-1, 1], into ``out`` (1, 128, 128, 3) when given;
-        returns the tensor and (scale, pad_x, pad_y).
+    def preprocess(self, frame: np.ndarray, result: FrameResult) -> tuple[None, tuple[float, float, float]]:
+        """Letterbox to 128x128 RGB in [-1, 1], written into the model's input; (scale, pad_x, pad_y).
 
         The downscale is OpenCV's area average: a bilinear warp (4x cheaper here) aliases enough
         to raise false faces on a turned head (score 0.52 on the sample photo turned by 0.15)."""
@@ -86,11 +85,16 @@ class BlazeFaceDetector(ModelStage):
         pad_x, pad_y = (INPUT_SIZE - new_w) // 2, (INPUT_SIZE - new_h) // 2
         canvas = cv2.copyMakeBorder(resized, pad_y, INPUT_SIZE - new_h - pad_y, pad_x, INPUT_SIZE - new_w - pad_x,
                                     cv2.BORDER_CONSTANT, value=(0, 0, 0))
-        tensor = np.empty((1, INPUT_SIZE, INPUT_SIZE, 3), np.float32) if out is None else out
-        rgb_tensor(canvas, tensor[0], 1 / 127.5, -1.0)
-        return tensor, (scale, pad_x, pad_y)
+        rgb_tensor(canvas, self.model.input_tensor("input")[0], 1 / 127.5, -1.0)
+        return None, (scale, pad_x, pad_y)
 
-    def postprocess(self, outputs: dict[str, np.ndarray], letterbox: tuple[float, float, float]) -> list[Detection]:
+    def postprocess(self, outputs: dict[str, np.ndarray], letterbox: tuple[float, float, float],
+                    result: FrameResult) -> None:
+        result.detections = self._decode(outputs, letterbox)
+        result.face_count = len(result.detections)
+
+    def _decode(self, outputs: dict[str, np.ndarray], letterbox: tuple[float, float, float]) -> list[Detection]:
+        """Decode the anchors, keep the faces above SCORE_THRESHOLD, merge overlaps, map to frame pixels."""
         raw = outputs["regressors"][0]
         logits = np.clip(outputs["classificators"][0, :, 0].astype(np.float64), -100, 100)
         scores = 1 / (1 + np.exp(-logits))
@@ -109,11 +113,3 @@ class BlazeFaceDetector(ModelStage):
             corners = to_frame(box.reshape(2, 2)).reshape(-1)
             detections.append(Detection(tuple(float(v) for v in corners), score, to_frame(keypoints).astype(np.float32)))
         return detections
-
-    def detect(self, frame: np.ndarray, regions: Regions = NULL_REGIONS) -> list[Detection]:
-        with regions.region(self.region_preprocess):
-            _, letterbox = self.preprocess(frame, self.model.input_tensor("input"))
-        with regions.region(self.region_infer):
-            outputs = self.model.infer()
-        with regions.region(self.region_postprocess):
-            return self.postprocess(outputs, letterbox)

@@ -11,9 +11,8 @@ import math
 import numpy as np
 
 from perfharness.gaze.geometry import RotatedRect, apply_affine, crop, rgb_tensor
-from perfharness.gaze.result import Detection
+from perfharness.gaze.result import Detection, FrameResult
 from perfharness.gaze.stage import ModelStage
-from perfharness.instrument import NULL_REGIONS, Regions
 
 INPUT_SIZE = 192
 ROI_SCALE = 1.5
@@ -52,34 +51,43 @@ def drifted(roi: RotatedRect, found: RotatedRect) -> bool:
 
 
 class FaceMeshLandmarks(ModelStage):
-    """468 (x, y, z) landmarks in frame pixels and a face-presence score for one detection."""
+    """468 (x, y, z) landmarks in frame pixels, in the crop of ``result.face`` (``face_roi``) or,
+    on a tracked frame (no ``face``), in ``result.face_crop``, the previous frame's track.
+
+    The face is there when the presence score reaches PRESENCE_THRESHOLD and, in a tracked crop,
+    has not drifted out of its middle; then ``landmarks``, ``face_found`` and the track for the
+    next frame (``next_face_crop``, None when its centre leaves the frame) are filled, and on a
+    tracked frame ``face_score`` = the presence. ``face_crop`` always says where it looked."""
 
     name = "face_landmarks"
 
-    def preprocess(self, frame: np.ndarray, roi: RotatedRect, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
-        """The (1, 192, 192, 3) RGB tensor in [0, 1] of the crop ``roi`` (into ``out`` when given),
-        the matrix from crop to frame pixels, and the depth scale."""
+    def preprocess(self, frame: np.ndarray,
+                   result: FrameResult) -> tuple[None, tuple[np.ndarray, RotatedRect, tuple[int, int]]]:
+        """The 192x192 RGB crop in [0, 1], written into the model's input; the matrix from crop to
+        frame pixels, the crop, the frame's (height, width)."""
+        roi = face_roi(result.face) if result.face is not None else result.face_crop
+        result.face_crop = roi
         patch, to_frame = crop(frame, roi, INPUT_SIZE, INPUT_SIZE)
-        tensor = np.empty((1, INPUT_SIZE, INPUT_SIZE, 3), np.float32) if out is None else out
-        rgb_tensor(patch, tensor[0])
-        return tensor, to_frame, roi.width / INPUT_SIZE
+        rgb_tensor(patch, self.model.input_tensor("input_1")[0])
+        return None, (to_frame, roi, frame.shape[:2])
 
-    def postprocess(self, outputs: dict[str, np.ndarray], to_frame: np.ndarray, z_scale: float) -> tuple[np.ndarray, float]:
+    def postprocess(self, outputs: dict[str, np.ndarray], meta: tuple[np.ndarray, RotatedRect, tuple[int, int]],
+                    result: FrameResult) -> None:
+        to_frame, roi, (height, width) = meta
         raw = outputs["conv2d_21"].reshape(-1, 3)
         points = np.empty_like(raw)
         points[:, :2] = apply_affine(to_frame, raw[:, :2])
-        points[:, 2] = raw[:, 2] * z_scale
+        points[:, 2] = raw[:, 2] * (roi.width / INPUT_SIZE)
         logit = float(np.clip(outputs["conv2d_31"].reshape(-1)[0], -80, 80))
-        return points.astype(np.float32), 1 / (1 + np.exp(-logit))
-
-    def landmarks(self, frame: np.ndarray, roi: RotatedRect | Detection, regions: Regions = NULL_REGIONS) -> tuple[np.ndarray, float]:
-        """((468, 3) landmarks in frame pixels, presence score in 0..1) in the crop ``roi``, or
-        in that of a detection."""
-        if isinstance(roi, Detection):
-            roi = face_roi(roi)
-        with regions.region(self.region_preprocess):
-            _, to_frame, z_scale = self.preprocess(frame, roi, self.model.input_tensor("input_1"))
-        with regions.region(self.region_infer):
-            outputs = self.model.infer()
-        with regions.region(self.region_postprocess):
-            return self.postprocess(outputs, to_frame, z_scale)
+        presence = 1 / (1 + np.exp(-logit))
+        if presence < PRESENCE_THRESHOLD:
+            return
+        landmarks = points.astype(np.float32)
+        found = tracked_roi(landmarks)
+        tracked = result.face is None
+        if tracked and drifted(roi, found):
+            return
+        result.landmarks, result.face_found = landmarks, True
+        if tracked:
+            result.face_score = presence
+        result.next_face_crop = found if 0 <= found.cx < width and 0 <= found.cy < height else None

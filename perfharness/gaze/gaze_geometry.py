@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from perfharness.gaze.iris_landmarks import LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS
-from perfharness.gaze.result import EyeResult
+from perfharness.gaze.result import FrameResult
 from perfharness.instrument import NULL_REGIONS, Regions
 
 EYE_WIDTH_OVER_RADIUS = 30.0 / 12.0
@@ -38,15 +38,20 @@ def direction(yaw_deg: float, pitch_deg: float) -> np.ndarray:
 
 
 class GeometricGaze:
-    """Gaze vector from iris centres, eye corners and head pose; its region is ``gaze.postprocess``."""
+    """``result.gaze`` from the iris centres, the eye corners and the head pose (none without a head
+    pose); its only region is ``gaze.postprocess``."""
 
     name = "gaze"
+    region = "gaze.postprocess"
 
-    def estimate(self, landmarks: np.ndarray, eyes: tuple[EyeResult, EyeResult], head_pose: tuple[float, float, float], regions: Regions = NULL_REGIONS) -> np.ndarray:
-        with regions.region("gaze.postprocess"):
+    def __call__(self, frame: np.ndarray, result: FrameResult, regions: Regions = NULL_REGIONS) -> None:
+        if result.head_pose is None:
+            return
+        with regions.region(self.region):
+            landmarks = result.landmarks
             (yaw_a, pitch_a), (yaw_b, pitch_b) = (
                 eye_rotation(landmarks[a], landmarks[b], eye.iris_center)
-                for eye, (a, b) in zip(eyes, (LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS))
+                for eye, (a, b) in zip((result.left_eye, result.right_eye), (LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS))
             )
             eye_yaw, eye_pitch = (yaw_a + yaw_b) / 2, (pitch_a + pitch_b) / 2
-            return direction(head_pose[0] + eye_yaw, head_pose[1] + eye_pitch)
+            result.gaze = direction(result.head_pose[0] + eye_yaw, result.head_pose[1] + eye_pitch)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from perfharness.gaze.result import FrameResult
 from perfharness.instrument import NULL_REGIONS, Regions
 
 # Face-mesh indices and a generic face in millimetres (x towards the image's right, y up,
@@ -34,15 +35,16 @@ def angles_from_rotation(rotation: np.ndarray) -> tuple[float, float, float]:
 
 
 class SolvePnPHeadPose:
-    """Estimates (yaw, pitch, roll) in degrees; its only region is ``head_pose.postprocess``."""
+    """``result.head_pose``, (yaw, pitch, roll) in degrees, from the face-mesh landmarks (None if
+    PnP fails); its only region is ``head_pose.postprocess``."""
 
     name = "head_pose"
+    region = "head_pose.postprocess"
 
-    def estimate(self, landmarks: np.ndarray, frame_size: tuple[int, int], regions: Regions = NULL_REGIONS) -> tuple[float, float, float] | None:
-        """Head pose from (N, >=2) face-mesh landmarks in a frame of ``(width, height)``; None if PnP fails."""
-        with regions.region("head_pose.postprocess"):
-            image_points = np.ascontiguousarray(landmarks[_MESH_INDEX, :2], dtype=float)
-            ok, rvec, _ = cv2.solvePnP(_OBJECT_POINTS, image_points, camera_matrix(*frame_size), None, flags=cv2.SOLVEPNP_SQPNP)
-            if not ok:
-                return None
-            return angles_from_rotation(cv2.Rodrigues(rvec)[0])
+    def __call__(self, frame: np.ndarray, result: FrameResult, regions: Regions = NULL_REGIONS) -> None:
+        with regions.region(self.region):
+            height, width = frame.shape[:2]
+            image_points = np.ascontiguousarray(result.landmarks[_MESH_INDEX, :2], dtype=float)
+            ok, rvec, _ = cv2.solvePnP(_OBJECT_POINTS, image_points, camera_matrix(width, height), None,
+                                       flags=cv2.SOLVEPNP_SQPNP)
+            result.head_pose = angles_from_rotation(cv2.Rodrigues(rvec)[0]) if ok else None

@@ -8,22 +8,14 @@ is an inference of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from perfharness.core.errors import UsageError
-from perfharness.gaze.geometry import (
-    RotatedRect,
-    apply_affine,
-    box_of,
-    crop,
-    rgb_tensor,
-)
-from perfharness.gaze.result import EyeResult
+from perfharness.gaze.geometry import RotatedRect, apply_affine, box_of, crop, rgb_tensor
+from perfharness.gaze.result import EyeResult, FrameResult
 from perfharness.gaze.stage import ModelStage
-from perfharness.instrument import NULL_REGIONS, Regions
 from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo.manifest import ModelSpec
 
@@ -38,17 +30,12 @@ RIGHT_EYE_OUTLINE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387,
 _EYES = ((LEFT_EYE_CORNERS, False, np.array(LEFT_EYE_OUTLINE)), (RIGHT_EYE_CORNERS, True, np.array(RIGHT_EYE_OUTLINE)))
 
 
-@dataclass
-class EyeCrops:
-    """Both eyes' crops, started on the model: ``to_frame`` and ``rect`` per eye, image-left first."""
-
-    to_frame: list[np.ndarray]
-    rects: list[RotatedRect]
-    landmarks: np.ndarray
+EyeCrop = tuple[np.ndarray, RotatedRect]  # the matrix from crop to frame pixels, the crop
 
 
 class IrisLandmarks(ModelStage):
-    """Iris centres of both eyes from the face-mesh landmarks."""
+    """Both eyes of ``result.landmarks`` (image-left first): ``result.left_eye`` and ``right_eye``
+    with their boxes from the face mesh and their iris centres."""
 
     name = "iris_landmarks"
 
@@ -56,53 +43,59 @@ class IrisLandmarks(ModelStage):
         if batch not in EYE_BATCHES:
             raise UsageError(f"eye batch {batch}: the iris model takes 1 eye per inference or both (2)")
         super().__init__(path, spec, config, batch=batch)
-        self._done: list[np.ndarray] = []  # outputs of the inferences ``start`` already ran
-        self._asynchronous = False
 
-    def preprocess(self, frame: np.ndarray, landmarks: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, EyeCrops]:
-        """The (2, 64, 64, 3) RGB tensor in [0, 1] of both eye crops, image-left eye first (the
-        other mirrored), into ``out`` when given, and the crops' geometry."""
-        tensor = np.empty((2, INPUT_SIZE, INPUT_SIZE, 3), np.float32) if out is None else out
-        crops = EyeCrops([], [], landmarks)
+    def preprocess(self, frame: np.ndarray, result: FrameResult) -> tuple[dict[str, np.ndarray] | None, list[EyeCrop]]:
+        """Both eye crops as (2, 64, 64, 3) RGB in [0, 1], image-left eye first (the other
+        mirrored): written into the model's input at batch 2, a tensor of their own at batch 1."""
+        batched = self.model.batch == 2
+        tensor = self.model.input_tensor("input_1") if batched else np.empty((2, INPUT_SIZE, INPUT_SIZE, 3), np.float32)
+        landmarks = result.landmarks
+        eyes = []
         for eye, (corners, mirrored, _) in enumerate(_EYES):
             rect = RotatedRect.through(landmarks[corners[0], :2], landmarks[corners[1], :2], ROI_SCALE)
             patch, to_frame = crop(frame, rect, INPUT_SIZE, INPUT_SIZE, flip=mirrored)
             rgb_tensor(patch, tensor[eye])
-            crops.to_frame.append(to_frame)
-            crops.rects.append(rect)
-        return tensor, crops
+            eyes.append((to_frame, rect))
+        return (None if batched else {"input_1": tensor}), eyes
 
-    def start(self, frame: np.ndarray, landmarks: np.ndarray, regions: Regions = NULL_REGIONS,
-              asynchronous: bool = False) -> EyeCrops:
-        """Crop both eyes and infer them: at once, or (``asynchronous``) started on OpenVINO's
-        async API for ``finish`` to wait on (with batch 1, the image-left eye runs at once)."""
-        with regions.region(self.region_preprocess):
-            batched = self.model.batch == 2
-            tensor, crops = self.preprocess(frame, landmarks, self.model.input_tensor("input_1") if batched else None)
-        with regions.region(self.region_infer):
-            feeds = [None] if batched else [{"input_1": tensor[:1]}, {"input_1": tensor[1:]}]
-            now = feeds[:-1] if asynchronous else feeds  # the last inference is the one started
-            self._done = [self.model.infer(feed)["output_iris"].copy() for feed in now]
-            if asynchronous:
-                self.model.start(feeds[-1])
-        self._asynchronous = asynchronous
-        return crops
+    def infer(self, inputs: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+        """Both eyes in one inference (batch 2: ``inputs`` None, they are in the request), or one each."""
+        if inputs is None:
+            return super().infer(None)
+        first = self.model.infer(_eye(inputs, 0))["output_iris"].copy()  # the next inference reuses its tensor
+        return _both(first, super().infer(_eye(inputs, 1)))
 
-    def finish(self, crops: EyeCrops, regions: Regions = NULL_REGIONS) -> tuple[EyeResult, EyeResult]:
-        """End the inference ``start`` began; (image-left eye, image-right eye) with their boxes
-        from the face mesh and iris centres."""
-        if self._asynchronous:
-            with regions.region(self.region_infer):
-                self._done.append(self.model.wait()["output_iris"])
-        raws = np.concatenate([raw.reshape(-1) for raw in self._done]).reshape(2, -1)
-        with regions.region(self.region_postprocess):
-            results = []
-            for iris_raw, to_frame, rect, (_, _, outline) in zip(raws, crops.to_frame, crops.rects, _EYES):
-                iris = self.postprocess(iris_raw, to_frame)
-                results.append(EyeResult(box_of(crops.landmarks[outline, :2]), rect.corners(),
-                                         (float(iris[0, 0]), float(iris[0, 1]))))
-            return results[0], results[1]
+    def start_infer(self, inputs: dict[str, np.ndarray] | None) -> np.ndarray | None:
+        """Start both eyes' inference (batch 2), or infer the image-left eye at once and start the
+        other's (batch 1): returns the image-left eye's outputs then."""
+        if inputs is None:
+            return super().start_infer(None)
+        first = self.model.infer(_eye(inputs, 0))["output_iris"].copy()
+        super().start_infer(_eye(inputs, 1))
+        return first
 
-    def postprocess(self, iris_raw: np.ndarray, to_frame: np.ndarray) -> np.ndarray:
-        """(5, 2) iris points in frame pixels, centre first."""
-        return apply_affine(to_frame, iris_raw.reshape(5, 3)[:, :2])
+    def wait_infer(self, early: np.ndarray | None) -> dict[str, np.ndarray]:
+        outputs = super().wait_infer(early)
+        return outputs if early is None else _both(early, outputs)
+
+    def postprocess(self, outputs: dict[str, np.ndarray], eyes: list[EyeCrop], result: FrameResult) -> None:
+        raws = outputs["output_iris"].reshape(2, -1)
+        result.left_eye, result.right_eye = (
+            EyeResult(box_of(result.landmarks[outline, :2]), rect.corners(), iris_center(raw, to_frame))
+            for raw, (to_frame, rect), (_, _, outline) in zip(raws, eyes, _EYES))
+
+
+def _eye(inputs: dict[str, np.ndarray], index: int) -> dict[str, np.ndarray]:
+    """The feed of one eye (0: image-left) for the model at batch 1."""
+    return {"input_1": inputs["input_1"][index:index + 1]}
+
+
+def _both(first: np.ndarray, second: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The iris outputs of the two batch-1 inferences, image-left eye first."""
+    return {"output_iris": np.concatenate([first, second["output_iris"]])}
+
+
+def iris_center(iris_raw: np.ndarray, to_frame: np.ndarray) -> tuple[float, float]:
+    """The iris centre in frame pixels from one eye's raw iris output (5 points, centre first)."""
+    iris = apply_affine(to_frame, iris_raw.reshape(5, 3)[:, :2])
+    return float(iris[0, 0]), float(iris[0, 1])

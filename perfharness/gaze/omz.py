@@ -13,9 +13,8 @@ import cv2
 import numpy as np
 
 from perfharness.gaze.geometry import RotatedRect, apply_affine, box_of, crop
-from perfharness.gaze.result import Box, Detection, EyeResult
+from perfharness.gaze.result import Box, Detection, EyeResult, FrameResult
 from perfharness.gaze.stage import ModelStage
-from perfharness.instrument import NULL_REGIONS, Regions
 from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo.manifest import ModelSpec
 
@@ -70,78 +69,72 @@ def omz_gaze_to_ours(vector: np.ndarray) -> np.ndarray:
 
 
 class OmzFaceDetector(ModelStage):
-    """face-detection-adas-0001: every face with score >= SCORE_THRESHOLD, best first."""
+    """face-detection-adas-0001: every face with score >= SCORE_THRESHOLD, best first, as
+    ``result.detections`` and ``result.face_count``."""
 
     name = "face_detection"
 
-    def preprocess(self, frame: np.ndarray) -> np.ndarray:
-        """Resize (not letterbox) to 672x384, as the OMZ demos do."""
-        return to_nchw(cv2.resize(frame, DETECTION_SIZE, interpolation=cv2.INTER_LINEAR))
+    def preprocess(self, frame: np.ndarray, result: FrameResult) -> tuple[dict[str, np.ndarray], tuple[int, int]]:
+        """Resize (not letterbox) to 672x384, as the OMZ demos do; the frame's (width, height)."""
+        resized = cv2.resize(frame, DETECTION_SIZE, interpolation=cv2.INTER_LINEAR)
+        return {"data": to_nchw(resized)}, (frame.shape[1], frame.shape[0])
 
-    def postprocess(self, outputs: dict[str, np.ndarray], width: int, height: int) -> list[Detection]:
+    def postprocess(self, outputs: dict[str, np.ndarray], size: tuple[int, int], result: FrameResult) -> None:
         """Rows (image_id, label, conf, x0, y0, x1, y1) normalised; image_id < 0 ends the list."""
+        width, height = size
         rows = outputs["detection_out"].reshape(-1, 7)
         ends = np.flatnonzero(rows[:, 0] < 0)
         if ends.size:
             rows = rows[: ends[0]]
         rows = rows[(rows[:, 1] == FACE_LABEL) & (rows[:, 2] >= SCORE_THRESHOLD)]
         rows = rows[np.argsort(-rows[:, 2], kind="stable")]
-        size = np.array([width, height, width, height], np.float64)
+        scale = np.array([width, height, width, height], np.float64)
         detections = []
         for row in rows:
-            x0, y0, x1, y1 = np.clip(row[3:7] * size, 0, size)
+            x0, y0, x1, y1 = np.clip(row[3:7] * scale, 0, scale)
             if x1 > x0 and y1 > y0:
                 detections.append(Detection((float(x0), float(y0), float(x1), float(y1)), float(row[2])))
-        return detections
-
-    def detect(self, frame: np.ndarray, regions: Regions = NULL_REGIONS) -> list[Detection]:
-        with regions.region(self.region_preprocess):
-            tensor = self.preprocess(frame)
-        with regions.region(self.region_infer):
-            outputs = self.model.infer({"data": tensor})
-        with regions.region(self.region_postprocess):
-            return self.postprocess(outputs, frame.shape[1], frame.shape[0])
+        result.detections, result.face_count = detections, len(detections)
 
 
 class OmzFaceLandmarks(ModelStage):
-    """landmarks-regression-retail-0009: five points in frame pixels, in the model's order:
-    the image-left eye (``left_eye`` in result.py, the subject's right eye), the image-right
-    eye, the nose tip, the image-left and the image-right lip corner."""
+    """landmarks-regression-retail-0009 in the face box: ``result.landmarks``, five points in frame
+    pixels, in the model's order: the image-left eye (``left_eye`` in result.py, the subject's
+    right eye), the image-right eye, the nose tip, the image-left and the image-right lip corner.
+    It has no presence score: the face is found wherever the detector put it."""
 
     name = "face_landmarks"
 
-    def landmarks(self, frame: np.ndarray, detection: Detection, regions: Regions = NULL_REGIONS) -> np.ndarray:
-        with regions.region(self.region_preprocess):
-            patch, to_frame = crop(frame, box_rect(detection.box), LANDMARKS_SIZE, LANDMARKS_SIZE)
-            tensor = to_nchw(patch)
-        with regions.region(self.region_infer):
-            outputs = self.model.infer({"0": tensor})
-        with regions.region(self.region_postprocess):
-            points = outputs["*"].reshape(5, 2) * LANDMARKS_SIZE
-            return apply_affine(to_frame, points)
+    def preprocess(self, frame: np.ndarray, result: FrameResult) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        result.face_crop = box_rect(result.face_box)
+        patch, to_frame = crop(frame, result.face_crop, LANDMARKS_SIZE, LANDMARKS_SIZE)
+        return {"0": to_nchw(patch)}, to_frame
+
+    def postprocess(self, outputs: dict[str, np.ndarray], to_frame: np.ndarray, result: FrameResult) -> None:
+        result.landmarks = apply_affine(to_frame, outputs["*"].reshape(5, 2) * LANDMARKS_SIZE)
+        result.face_found = True
 
 
 class OmzHeadPose(ModelStage):
-    """head-pose-estimation-adas-0001 on the face box; (yaw, pitch, roll) degrees, our convention
-    (see ``omz_pose_to_ours``). Either generation of output names is accepted."""
+    """head-pose-estimation-adas-0001 on the face box: ``result.head_pose``, (yaw, pitch, roll)
+    degrees in our convention (see ``omz_pose_to_ours``). Either generation of output names is accepted."""
 
     name = "head_pose"
 
-    def estimate(self, frame: np.ndarray, detection: Detection, regions: Regions = NULL_REGIONS) -> tuple[float, float, float]:
-        with regions.region(self.region_preprocess):
-            patch, _ = crop(frame, box_rect(detection.box), HEAD_POSE_SIZE, HEAD_POSE_SIZE)
-            tensor = to_nchw(patch)
-        with regions.region(self.region_infer):
-            outputs = self.model.infer({"data": tensor})
-        with regions.region(self.region_postprocess):
-            yaw, pitch, roll = (float(outputs[key].ravel()[0]) for key in HEAD_POSE_KEYS)
-            return omz_pose_to_ours((yaw, pitch, roll))
+    def preprocess(self, frame: np.ndarray, result: FrameResult) -> tuple[dict[str, np.ndarray], None]:
+        patch, _ = crop(frame, box_rect(result.face_box), HEAD_POSE_SIZE, HEAD_POSE_SIZE)
+        return {"data": to_nchw(patch)}, None
+
+    def postprocess(self, outputs: dict[str, np.ndarray], meta: None, result: FrameResult) -> None:
+        yaw, pitch, roll = (float(outputs[key].ravel()[0]) for key in HEAD_POSE_KEYS)
+        result.head_pose = omz_pose_to_ours((yaw, pitch, roll))
 
 
 class OmzGaze(ModelStage):
     """gaze-estimation-adas-0002 on square eye crops centred on the two eye landmarks, side
-    EYE_CROP_SCALE x the inter-eye distance. ``left_eye_image`` gets the image-left eye, as in
-    the OMZ demo. With ``roll_align`` (the demo's default) the crops are rotated with the head's
+    EYE_CROP_SCALE x the inter-eye distance: ``result.gaze`` (unit vector) and both eyes' crops
+    (``left_eye``, ``right_eye``, no iris). ``left_eye_image`` gets the image-left eye, as in the
+    OMZ demo. With ``roll_align`` (the demo's default) the crops are rotated with the head's
     roll, roll 0 is fed and the gaze vector is rotated back."""
 
     name = "gaze"
@@ -156,21 +149,22 @@ class OmzGaze(ModelStage):
         side = max(EYE_CROP_SCALE * float(np.hypot(*(right - left))), 1.0)
         return tuple(RotatedRect(float(x), float(y), side, side, angle) for x, y in (left, right))
 
-    def estimate(self, frame: np.ndarray, landmarks5: np.ndarray, head_pose: tuple[float, float, float],
-                 regions: Regions = NULL_REGIONS) -> tuple[np.ndarray, EyeResult, EyeResult]:
-        """(unit gaze vector, image-left eye, image-right eye); ``head_pose`` in our convention."""
-        with regions.region(self.region_preprocess):
-            yaw, pitch, roll = omz_pose_to_ours(head_pose)  # the conversion is its own inverse: ours -> OMZ
-            tilt = np.radians(roll) if self.roll_align else 0.0
-            rects = self.eye_rects(landmarks5, tilt)
-            left, right = (to_nchw(crop(frame, rect, EYE_SIZE, EYE_SIZE)[0]) for rect in rects)
-            angles = np.array([[yaw, pitch, 0.0 if self.roll_align else roll]], np.float32)
-        with regions.region(self.region_infer):
-            outputs = self.model.infer({"left_eye_image": left, "right_eye_image": right, "head_pose_angles": angles})
-        with regions.region(self.region_postprocess):
-            x, y, z = outputs["gaze_vector"].ravel()
-            # The crop's x axis is the image's turned clockwise by ``tilt``; turn the vector back (y up).
-            cos, sin = np.cos(tilt), np.sin(tilt)
-            gaze = omz_gaze_to_ours(np.array([x * cos + y * sin, -x * sin + y * cos, z]))
-            left_eye, right_eye = (rect.corners() for rect in rects)
-            return gaze, EyeResult(box_of(left_eye), left_eye), EyeResult(box_of(right_eye), right_eye)
+    def preprocess(self, frame: np.ndarray,
+                   result: FrameResult) -> tuple[dict[str, np.ndarray], tuple[float, tuple[RotatedRect, RotatedRect]]]:
+        """Both eye crops and the head pose in OMZ's convention; the crops' tilt and rectangles."""
+        yaw, pitch, roll = omz_pose_to_ours(result.head_pose)  # the conversion is its own inverse: ours -> OMZ
+        tilt = np.radians(roll) if self.roll_align else 0.0
+        rects = self.eye_rects(result.landmarks, tilt)
+        left, right = (to_nchw(crop(frame, rect, EYE_SIZE, EYE_SIZE)[0]) for rect in rects)
+        angles = np.array([[yaw, pitch, 0.0 if self.roll_align else roll]], np.float32)
+        return {"left_eye_image": left, "right_eye_image": right, "head_pose_angles": angles}, (tilt, rects)
+
+    def postprocess(self, outputs: dict[str, np.ndarray], meta: tuple[float, tuple[RotatedRect, RotatedRect]],
+                    result: FrameResult) -> None:
+        tilt, rects = meta
+        x, y, z = outputs["gaze_vector"].ravel()
+        # The crop's x axis is the image's turned clockwise by ``tilt``; turn the vector back (y up).
+        cos, sin = np.cos(tilt), np.sin(tilt)
+        result.gaze = omz_gaze_to_ours(np.array([x * cos + y * sin, -x * sin + y * cos, z]))
+        result.left_eye, result.right_eye = (EyeResult(box_of(corners), corners)
+                                             for corners in (rect.corners() for rect in rects))

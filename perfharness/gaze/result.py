@@ -5,13 +5,20 @@ appear on: ``left_eye`` is the eye on the image's left (the subject's right eye)
 Angles are degrees. Head pose and gaze share one frame: x towards the image's right, y up,
 z from the face towards the camera; yaw > 0 turns towards the image's right, pitch > 0 up,
 roll > 0 counter-clockwise as seen in the image.
+
+Every stage of the chain fills its part of one FrameResult; what a stage hands the next (the
+detections, the face followed, the crops) is here too, never in the chain.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from perfharness.gaze.geometry import RotatedRect
 
 Box = tuple[float, float, float, float]  # x_min, y_min, x_max, y_max in pixels
 
@@ -49,6 +56,10 @@ class FrameResult:
     head_pose: tuple[float, float, float] | None = None  # yaw, pitch, roll in degrees
     gaze: np.ndarray | None = None  # (3,) unit vector
     tracked: bool = False  # the face crop came from the previous frame's landmarks (no detector run)
+    detections: list[Detection] = field(default_factory=list)  # the detector's faces, best first ([]: not run)
+    face: Detection | None = None  # the detection followed (the face policy's pick); None on a tracked frame
+    face_crop: RotatedRect | None = None  # the crop the face landmark model looked in
+    next_face_crop: RotatedRect | None = None  # the track: the next frame's crop, from these landmarks (None: detect)
     timings: dict[str, float] = field(default_factory=dict)  # region name -> seconds
 
     @property

@@ -1,27 +1,27 @@
-"""FP32 vs FP16 vs INT8 per model: file size, load+compile time, median latency, accuracy drift.
+"""FP32 vs FP16 vs INT8 (and lab variants) per model: file size, load+compile time, median latency, accuracy drift.
 
 Config: 1 thread, LATENCY hint; FP32/FP16 pinned to f32 inference, INT8 at the device default
 (as ``perfharness controller --precision INT8`` compiles it). Drift is measured against the FP32
 chain on the held-out (odd) frames of the sample clip, changing one model at a time to the
-precision under test (rows ``<model>``) and all of them at once (row ``chain``).
+precision under test (rows ``<model>``) and all of them at once (row ``chain``). A lab variant
+(``perfharness/zoo/variants.py``) has rows for the models that have it; its chain row changes those.
 """
 
 from __future__ import annotations
 
-import copy
 import statistics
 from dataclasses import dataclass
 from time import perf_counter
 
 import numpy as np
 
-from perfharness import zoo
-from perfharness.gaze.pipeline import GazePipeline, MediaPipeChain
+from perfharness.gaze.chain import Chain, build_chain
+from perfharness.gaze.pipeline import GazePipeline
 from perfharness.gaze.result import FrameResult
 from perfharness.lab.calibration_data import model_inputs, sample_frames
 from perfharness.runtime.engine import EngineConfig
+from perfharness.zoo import variants
 
-STAGE_ATTRIBUTES = {"face_detection": "detector", "face_landmarks": "mesh", "iris_landmarks": "iris"}
 EYE_CORNERS = (33, 263)  # outer eye corners of the face mesh: the inter-ocular distance
 LATENCY_RUNS = 100
 
@@ -64,28 +64,32 @@ def compare(precisions: list[str]) -> list[Row]:
     """Rows for every mediapipe model and precision, then a ``chain`` row per precision (FP32 must be among them)."""
     frames = sample_frames("held_out")
     inputs = model_inputs("held_out")
-    chains = {p: MediaPipeChain(config(p), eye_batch=1) for p in precisions}  # each model as published
+    chains = {p: _chain(p) for p in precisions}  # each model as published
     reference = _run(chains["FP32"], frames)
     rows = []
-    for model, attribute in STAGE_ATTRIBUTES.items():
+    for model in (stage.name for stage in chains["FP32"].model_stages):
         for precision in precisions:
-            stage = getattr(chains[precision], attribute)
-            xml = zoo.model_path("mediapipe", model, precision)
+            if variants.is_variant_name(precision) and model not in variants.models_with("mediapipe", precision):
+                continue
+            stage = chains[precision].stage(model)
+            xml = stage.model.path
             bin_bytes = xml.with_suffix(".bin").stat().st_size
             rows.append(Row(model, precision, xml.stat().st_size + bin_bytes, bin_bytes,
                             stage.model.read_s + stage.model.compile_s, _latency(stage.model, inputs[model]),
-                            drift(reference, _run(_swap(chains["FP32"], chains[precision], attribute), frames))))
+                            drift(reference, _run(chains["FP32"].replaced(stage), frames))))
     rows += [Row("chain", p, drift=drift(reference, _run(chains[p], frames))) for p in precisions]
     return rows
 
 
-def _swap(base: MediaPipeChain, other: MediaPipeChain, attribute: str) -> MediaPipeChain:
-    chain = copy.copy(base)
-    setattr(chain, attribute, getattr(other, attribute))
-    return chain
+def _chain(precision: str) -> Chain:
+    """The chain at ``precision``; for a lab variant name, the FP32 chain with each model that has it replaced by it."""
+    if not variants.is_variant_name(precision):
+        return build_chain("mediapipe", config(precision), eye_batch=1)
+    pairs = tuple((model, precision) for model in variants.models_with("mediapipe", precision))
+    return build_chain("mediapipe", config("FP32"), eye_batch=1, variants=pairs)
 
 
-def _run(chain: MediaPipeChain, frames: list[tuple[int, np.ndarray]]) -> list[FrameResult]:
+def _run(chain: Chain, frames: list[tuple[int, np.ndarray]]) -> list[FrameResult]:
     pipeline = GazePipeline(chain, tracking=False)  # every frame on its own: drift is the models'
     return [pipeline.process(frame, index) for index, frame in frames]
 

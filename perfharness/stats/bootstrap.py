@@ -154,12 +154,6 @@ def run_locations(side: Side, quantile: float = LOCATION_QUANTILE, reference: Si
                        for r, run in enumerate(side)])
 
 
-def process_locations(side: Side, quantile: float = LOCATION_QUANTILE, reference: Side | None = None) -> np.ndarray:
-    """Every process's p10 (normalised like ``side_location``), all runs together."""
-    return np.asarray([location(rounds, quantile) / (location(reference[r][p], quantile) if reference else 1.0)
-                       for r, run in enumerate(side) for p, rounds in enumerate(run)])
-
-
 def hierarchical_draws(side: Side, draws: int, rng: np.random.Generator, quantile: float = LOCATION_QUANTILE,
                        reference: Side | None = None) -> np.ndarray:
     """``side_location`` of ``draws`` hierarchical resamples (runs, then processes, then rounds),

@@ -7,10 +7,10 @@ import numpy as np
 import omz_synthetic
 
 from perfharness.app.controller import ControllerOptions, run_controller
-from perfharness.run.settings import RunSettings
 from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.sources import open_source
 from perfharness.results.frames import read_frames
+from perfharness.run.settings import RunSettings
 
 
 def test_sample_clip_end_to_end_moves_only_when_a_face_is_seen(tmp_path):

@@ -9,9 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
+from perfharness.gaze.chain import build_chain
 from perfharness.gaze.geometry import RotatedRect, crop
 from perfharness.gaze.mouse import make_mouse
-from perfharness.gaze.pipeline import MediaPipeChain, build_pipeline
+from perfharness.gaze.pipeline import build_pipeline
 from perfharness.gaze.pointer import Calibration, PointerMapper
 from perfharness.gaze.sources import open_source
 from perfharness.gaze.synthetic import segment_ranges
@@ -115,11 +116,12 @@ def test_a_jump_cut_is_recovered_within_two_frames(clip):
 
 
 def test_both_eyes_in_one_inference_equal_two_single_eye_inferences(clip, tracked):
-    batched = MediaPipeChain(EngineConfig(), eye_batch=2).iris
-    single = MediaPipeChain(EngineConfig(), eye_batch=1).iris
+    batched = build_chain("mediapipe", EngineConfig(), eye_batch=2).stage("iris_landmarks")
+    single = build_chain("mediapipe", EngineConfig(), eye_batch=1).stage("iris_landmarks")
     assert (batched.model.batch, single.model.batch) == (2, 1)
     for result in tracked[:10]:
-        eyes, _ = batched.preprocess(clip[result.frame_index], result.landmarks)
+        eyes = batched.model_inputs(clip[result.frame_index], result)["input_1"]
+        np.testing.assert_array_equal(eyes, single.model_inputs(clip[result.frame_index], result)["input_1"])
         together = batched.model.infer({"input_1": eyes})["output_iris"].reshape(2, -1).copy()
         for eye in range(2):
             alone = single.model.infer({"input_1": eyes[eye:eye + 1]})["output_iris"].reshape(-1)

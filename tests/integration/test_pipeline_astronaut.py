@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import cv2
 import numpy as np
 import pytest
+
+from perfharness.gaze.chain import Chain, build_chain
+from perfharness.gaze.pipeline import GazePipeline, build_pipeline
+from perfharness.gaze.result import FrameResult
+from perfharness.runtime.engine import EngineConfig
 
 # FP16 weights vs FP32 weights, both run at f32 inference, measured on this photo
 # (openvino 2026.4 and 2024.6, x86-64): iris centres differ by < 0.01 px, gaze by < 0.05 deg.
@@ -107,3 +114,76 @@ def test_face_cut_by_the_frame_border_does_not_crash(pipelines, astronaut):
     if result.face_found and result.left_eye is not None:
         assert np.isfinite(result.left_eye.iris_center).all()
         assert result.left_eye.crop_corners[:, 0].min() < 0  # really outside the frame
+
+
+def test_the_chain_is_its_stages_in_order_by_name(pipelines):
+    chain = pipelines["FP32"].chain
+    names = ["face_detection", "face_landmarks", "iris_landmarks", "head_pose", "gaze"]
+    assert [stage.name for stage in chain.stages] == names
+    assert all(chain.stage(name) is stage for name, stage in zip(names, chain.stages))
+    assert [stage.name for stage in chain.model_stages] == names[:3]
+    before, started, after = chain.around_async_stage()  # step() leaves the iris inference in flight
+    assert (before, started, [stage.name for stage in after]) == ((), chain.stage("iris_landmarks"), names[3:])
+    with pytest.raises(KeyError, match="no stage 'eyes'.*iris_landmarks"):
+        chain.stage("eyes")
+    with pytest.raises(ValueError, match="face_detection, face_landmarks"):
+        Chain(chain.stages[::-1])
+    with pytest.raises(ValueError, match="'head_pose' is not a model stage"):
+        Chain(chain.stages, async_stage="head_pose")
+
+
+def test_a_stage_swapped_by_name_runs_in_a_new_chain(pipelines, astronaut):
+    fp32, fp16 = pipelines["FP32"].chain, pipelines["FP16"].chain
+    swapped = fp32.replaced(fp16.stage("face_detection"))
+    assert swapped.stage("face_detection") is fp16.stage("face_detection")
+    assert fp32.stage("face_detection") is not fp16.stage("face_detection")  # the original is untouched
+    assert [a is b for a, b in zip(swapped.stages, fp32.stages)] == [False, True, True, True, True]
+    result = GazePipeline(swapped, tracking=False).process(astronaut)
+    assert result.face_score == pipelines["FP16"].process(astronaut).face_score  # the FP16 detector's own score
+    with pytest.raises(KeyError, match="no stage 'other'"):
+        fp32.replaced(SimpleNamespace(name="other"))
+
+
+def fed_inputs(chain) -> dict[str, np.ndarray]:
+    """What each model's request holds after a frame: the last input it was fed (all three models
+    write their inputs into the request in place)."""
+    return {stage.name: stage.model.input_tensor(key).copy()
+            for stage in chain.model_stages for key in stage.model.input_names}
+
+
+def test_the_chain_gives_back_the_inputs_each_model_was_fed(astronaut):
+    pipeline = build_pipeline("mediapipe", EngineConfig(), tracking=True)
+    detected = pipeline.process(astronaut)
+    fed = fed_inputs(pipeline.chain)
+    inputs = pipeline.chain.model_inputs(astronaut, detected)
+    assert not detected.tracked and set(inputs) == set(fed)
+    for name, tensor in fed.items():
+        (rebuilt,) = inputs[name].values()
+        np.testing.assert_array_equal(rebuilt, tensor)
+    assert inputs["iris_landmarks"]["input_1"].shape == (2, 64, 64, 3)
+
+    tracked = pipeline.process(astronaut)  # the crop now comes from the previous frame: no detector
+    fed = fed_inputs(pipeline.chain)
+    inputs = pipeline.chain.model_inputs(astronaut, tracked)
+    assert tracked.tracked and set(inputs) == {"face_landmarks", "iris_landmarks"}
+    np.testing.assert_array_equal(inputs["face_landmarks"]["input_1"], fed["face_landmarks"])
+
+    blank = np.full_like(astronaut, 127)
+    lost = pipeline.process(blank)  # the track is tried, then the detector finds nothing
+    assert pipeline.chain.model_inputs(blank, lost).keys() == {"face_detection", "face_landmarks"}
+    assert pipeline.chain.model_inputs(blank, pipeline.process(blank)).keys() == {"face_detection"}
+
+
+@pytest.mark.parametrize("eye_batch", [1, 2])
+def test_the_iris_stage_started_and_finished_equals_one_call(pipelines, astronaut, eye_batch):
+    reference = pipelines["FP32"].process(astronaut)
+    stage = build_chain("mediapipe", EngineConfig(), eye_batch=eye_batch).stage("iris_landmarks")
+    called, split = (FrameResult(0, True, landmarks=reference.landmarks) for _ in range(2))
+    stage(astronaut, called)
+    started = stage.start(astronaut, split)
+    assert split.left_eye is None  # nothing is filled before ``finish``
+    stage.finish(started, split)
+    for result in (called, split):
+        assert (result.left_eye.iris_center, result.right_eye.iris_center) == (
+            reference.left_eye.iris_center, reference.right_eye.iris_center)
+        np.testing.assert_array_equal(result.left_eye.crop_corners, reference.left_eye.crop_corners)

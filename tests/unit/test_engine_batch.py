@@ -8,12 +8,7 @@ import pytest
 
 from perfharness import zoo
 from perfharness.core.errors import UsageError
-from perfharness.runtime.engine import (
-    EngineConfig,
-    load_model,
-    read_model,
-    reshape_batch,
-)
+from perfharness.runtime.engine import EngineConfig, load_model, read_model, reshape_batch
 from perfharness.zoo.manifest import ModelSpec, load_manifest
 
 
