@@ -16,4 +16,11 @@ def main() -> int:
     except KeyboardInterrupt:
         print("perfharness: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return cli_main()
+    try:
+        status = cli_main()
+        interrupts.hold_until_exit()
+    except KeyboardInterrupt:  # a signal as the command returned
+        interrupts.hold_until_exit()
+        print("perfharness: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_INTERRUPTED if status == 0 and interrupts.received() is not None else status

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from perfharness.core.errors import UsageError
+from perfharness.core.outputs import check_outputs
 from perfharness.gaze.calibration import run_calibration
 from perfharness.gaze.mouse import screen_size
 from perfharness.gaze.pointer import Calibration, calibration_targets
@@ -37,8 +38,7 @@ def calibrate(options: CalibrateOptions) -> Calibration:
     """Run the routine and write the calibration file atomically."""
     if not os.environ.get("DISPLAY"):
         raise UsageError("calibration shows its targets on screen: it needs an X display (set DISPLAY)")
-    if not options.out.parent.is_dir():
-        raise UsageError(f"--out {options.out}: folder {options.out.parent} does not exist")
+    check_outputs({"--out": options.out}, {"--input": Path(options.input)})
     width, height = screen_size("real")
     settings = RunSettings(model_set=options.model_set, precision=options.precision.upper(), device=options.device)
     settings.check()

@@ -10,12 +10,14 @@ there was none.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 
 from perfharness.core.errors import UsageError
+from perfharness.core.outputs import OutputError, check_target, writing
 from perfharness.gaze import overlay
 from perfharness.gaze.sources import open_source
 from perfharness.instrument.instruments import Instruments
@@ -23,7 +25,7 @@ from perfharness.instrument.resources import ResourceSummary
 from perfharness.instrument.trace import TraceSummary
 from perfharness.results.frames import FrameLog
 from perfharness.run.loop import FrameRecord, LoopPlan
-from perfharness.run.session import COMPLETED, INTERRUPTED, ChainPass, PassResult, run_session
+from perfharness.run.session import COMPLETED, INTERRUPTED, ChainPass, FinalWrites, PassResult, run_session
 from perfharness.run.settings import RunSettings
 from perfharness.run.stats import FrameStats
 from perfharness.stats.streaming import format_table
@@ -61,26 +63,28 @@ class ControllerRun:
 
 
 class _VideoSink:
-    """Writes annotated frames to a temporary file renamed into place on close (even after Ctrl-C)."""
+    """Writes annotated frames to a temporary file (an unpredictable name made with O_EXCL beside
+    the target) renamed into place on close, even after Ctrl-C; removed when nothing was written."""
 
     def __init__(self, path: Path, fps: float) -> None:
         if path.suffix.lower() not in (".mp4", ".avi"):
             raise UsageError(f"--save {path}: use a .mp4 or .avi file name")
-        if path.is_dir():
-            raise UsageError(f"--save {path}: is a directory")
-        if not path.parent.is_dir():
-            raise UsageError(f"--save {path}: folder {path.parent} does not exist")
+        check_target(path, "--save")
         self.path, self.fps = path, fps
-        self.partial = path.with_name(f".{path.stem}.partial{path.suffix}")
         self.writer: cv2.VideoWriter | None = None
+        self.partial: Path | None = None
         self.frames = 0
 
     def write(self, image) -> None:
         if self.writer is None:
+            fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=f".partial{self.path.suffix}")
+            os.close(fd)
+            self.partial = Path(name)
             fourcc = cv2.VideoWriter_fourcc(*("mp4v" if self.path.suffix.lower() == ".mp4" else "MJPG"))
             self.writer = cv2.VideoWriter(str(self.partial), fourcc, self.fps, (image.shape[1], image.shape[0]))
             if not self.writer.isOpened():
-                raise UsageError(f"--save {self.path}: OpenCV cannot write this video")
+                raise UsageError(f"--save {self.path}: OpenCV cannot write this video "
+                                 f"({image.shape[1]}x{image.shape[0]} frames)")
         self.writer.write(image)
         self.frames += 1
 
@@ -89,7 +93,16 @@ class _VideoSink:
         if self.writer is not None:
             self.writer.release()
             self.writer = None
-            os.replace(self.partial, self.path)
+        if self.partial is not None:
+            partial, self.partial = self.partial, None
+            if self.frames and partial.stat().st_size:
+                with writing(self.path):
+                    os.replace(partial, self.path)
+            else:  # OpenCV could not write it, or the disk was full
+                partial.unlink(missing_ok=True)
+                if self.frames:
+                    raise OutputError(f"cannot write {self.path}: OpenCV wrote no data (is the disk full?)")
+                return 0
         return self.frames
 
 
@@ -138,22 +151,22 @@ class _Controller:
         return True
 
     def finish(self, stopped: str) -> ControllerRun:
-        """Close everything and write every output; runs with signals only noted."""
-        o, run = self.options, self.run
+        """Close everything and write every output, each whatever happened to the others; runs
+        with signals only noted. OutputError (the first) when an output could not be written."""
+        o, run, writes = self.options, self.run, FinalWrites()
         run.interrupted = stopped == INTERRUPTED
         if self.video:
-            run.video_frames = self.video.close()
+            run.video_frames = writes.attempt(self.video.close) or 0
         if self.frame_log:
-            self.frame_log.close()
+            writes.attempt(self.frame_log.close)
         if self.window:
             cv2.destroyAllWindows()
         if self.instruments:
-            self.instruments.stop_sampling()
-            if self.instruments.sampler:
-                run.resources = self.instruments.sampler.summary()
-            run.trace = self.instruments.write_trace(
-                stopped == COMPLETED,
-                {"input": o.input, "model_set": o.settings.model_set, "precision": o.settings.precision})
+            run.resources = writes.attempt(self.instruments.stop_sampling)
+            run.trace = writes.attempt(lambda: self.instruments.write_trace(
+                stopped == COMPLETED and not writes.failures,
+                {"input": o.input, "model_set": o.settings.model_set, "precision": o.settings.precision}))
+        writes.raise_first()
         return run
 
 

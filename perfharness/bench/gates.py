@@ -6,6 +6,9 @@
     "model[mediapipe/iris_landmarks]" = "8%"
     [tool.perfharness.gates.benchmarks]             # by benchmark name (or fullname); wins over groups
     "pipeline[mediapipe-FP32]" = "10%"
+
+Under a deterministic measure (instructions, cycles) every benchmark has one threshold,
+``deterministic = "1%"`` in the same table (default 1 %); ``--threshold`` wins over it too.
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfharness.bench.storage import read_input_file
 from perfharness.core.errors import UsageError
+from perfharness.core.inputs import read_toml
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    pass
 
 DEFAULT_THRESHOLD = 0.05
+DETERMINISTIC_THRESHOLD = 0.01  # instruction and cycle counts: they agree to ~0.1 % between runs
 DEFAULT_REFERENCE = "reference[openvino-conv]"  # measures the machine, not the code; never gated
 TABLE = "tool.perfharness.gates"
 
@@ -44,11 +48,13 @@ def parse_percent(text: object) -> float:
 
 @dataclass(frozen=True)
 class Gates:
-    """The threshold of each benchmark: its own, else its group's, else the default."""
+    """The threshold of each benchmark: its own, else its group's, else the default; under a
+    deterministic measure one fixed threshold for all (``deterministic``)."""
 
     default: float = DEFAULT_THRESHOLD
     groups: Mapping[str, float] = field(default_factory=dict)
     benchmarks: Mapping[str, float] = field(default_factory=dict)
+    deterministic: float = DETERMINISTIC_THRESHOLD
 
     def threshold(self, name: str, fullname: str, group: str | None) -> float:
         for key in (name, fullname):
@@ -62,24 +68,20 @@ def load_gates(config: Path | None, default: float | None) -> Gates:
     line's) wins over the configured default, per-group and per-benchmark thresholds over both."""
     path = config or Path("pyproject.toml")
     table = _read_table(path) if config is not None or path.is_file() else {}
-    _check_table(table, TABLE, {"default", "groups", "benchmarks"}, path)
+    _check_table(table, TABLE, {"default", "deterministic", "groups", "benchmarks"}, path)
     configured = _threshold(table["default"], f"{TABLE}.default", path) if "default" in table else DEFAULT_THRESHOLD
+    counted = (_threshold(table["deterministic"], f"{TABLE}.deterministic", path) if "deterministic" in table
+               else DETERMINISTIC_THRESHOLD)
     return Gates(
         default=default if default is not None else configured,
         groups=_thresholds(table.get("groups", {}), f"{TABLE}.groups", path),
         benchmarks=_thresholds(table.get("benchmarks", {}), f"{TABLE}.benchmarks", path),
+        deterministic=default if default is not None else counted,
     )
 
 
 def _read_table(path: Path) -> object:
-    try:
-        table: object = tomllib.loads(read_input_file(path).decode("utf-8"))
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise UsageError(f"{path}: not a TOML file ({error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UsageError(f"{path}: not valid TOML ({error})") from None
+    table: object = read_toml(path)
     for key in ("tool", "perfharness", "gates"):
         table = table.get(key, {}) if isinstance(table, dict) else {}
     return table

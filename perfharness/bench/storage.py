@@ -8,18 +8,18 @@ seconds per iteration: always in ``--benchmark-json`` output, in saved runs only
 
 from __future__ import annotations
 
-import errno
-import json
-import os
-import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 
-from perfharness.core.errors import UsageError
+from perfharness.bench.measure import Measure, of_extra_info
+from perfharness.bench.schema import check_document
+from perfharness.core.errors import UsageError, one_line
+from perfharness.core.inputs import read_json
 
 STORAGE = Path(".benchmarks")
 MAX_FILE_BYTES = 512 * 2**20  # a run with raw rounds of every suite is a few MiB; anything this big is not one
@@ -40,6 +40,11 @@ class Benchmark:
     group: str | None
     rounds: np.ndarray | None
     extra_info: dict[str, Any]
+
+    @property
+    def measure(self) -> Measure:
+        """What its rounds hold (``extra_info["measure"]``; time when the file does not say)."""
+        return of_extra_info(self.extra_info)
 
     @property
     def processes(self) -> list[np.ndarray]:
@@ -96,37 +101,11 @@ def resolve_last(spec: str, count: int, storage: Path = STORAGE) -> list[str]:
     return [str(p) for p in matches[-count:]]
 
 
-def read_input_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, checked before it is opened: a FIFO
-    or a device (``/dev/zero``) is refused instead of blocking or being read forever (UsageError).
-    A missing file or a directory raises the OSError that opening it would."""
-    info = os.stat(path)
-    if stat.S_ISDIR(info.st_mode):
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"{path}: not a regular file (FIFOs and devices are refused)")
-    too_big = f"{path}: over the {limit / 2**20:.0f} MiB limit for an input file"
-    if info.st_size > limit:
-        raise UsageError(too_big)
-    with open(path, "rb") as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:  # grew since the stat
-        raise UsageError(too_big)
-    return data
-
-
 def load_run(spec: str) -> Run:
-    """Read a pytest-benchmark file (a path, or a saved run's name or number). UsageError if unusable."""
+    """Read a pytest-benchmark file (a path, or a saved run's name or number). UsageError (one line
+    naming the file and the field) if it is not a regular file, not JSON or breaks the schema."""
     path = resolve(spec)
-    try:
-        document = json.loads(read_input_file(path).decode("utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read ({error.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UsageError(f"{path}: not a JSON file ({error})") from None
-    return parse_run(document, path)
+    return parse_run(read_json(path, limit=MAX_FILE_BYTES), path)
 
 
 def parse_run(document: object, path: Path) -> Run:
@@ -134,7 +113,14 @@ def parse_run(document: object, path: Path) -> Run:
     if not (isinstance(document, dict) and isinstance(document.get("benchmarks"), list)
             and isinstance(document.get("machine_info"), dict)):
         raise UsageError(f"{path}: not a pytest-benchmark file (no 'machine_info' and 'benchmarks' list)")
+    try:
+        check_document(document)
+    except msgspec.ValidationError as error:
+        raise UsageError(one_line(f"{path}: not a usable pytest-benchmark file: {error}")) from None
     entries = [_benchmark(entry, path) for entry in document["benchmarks"]]
+    twice = [name for name, count in Counter(entry.fullname for entry in entries).items() if count > 1]
+    if twice:
+        raise UsageError(one_line(f"{path}: benchmark {twice[0]!r} appears more than once"))
     names = Counter(entry.name for entry in entries)
     return Run(
         path=path,
@@ -159,11 +145,7 @@ def _benchmark(entry: object, path: Path) -> Benchmark:
                      extra_info=extra_info)
 
 
-def _rounds(data: object, name: str, path: Path) -> np.ndarray:
-    try:
-        rounds = np.asarray(data, dtype=float)
-    except (TypeError, ValueError):
-        rounds = np.empty(0)
-    if rounds.ndim != 1 or not rounds.size or not np.all(np.isfinite(rounds) & (rounds > 0)):
-        raise UsageError(f"{path}: {name}: stats.data is not a list of positive round times")
-    return rounds
+def _rounds(data: list[float], name: str, path: Path) -> np.ndarray:
+    if not data:
+        raise UsageError(f"{path}: {name}: stats.data holds no rounds")
+    return np.asarray(data, dtype=float)

@@ -5,11 +5,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from perfharness.core.argtypes import input_spec, non_negative_int, output_file, positive_int, sampling_rate_hz
+from perfharness.core.argtypes import (
+    input_spec,
+    non_negative_int,
+    output_file,
+    positive_int,
+    sampling_rate_hz,
+    variant_pair,
+)
 from perfharness.core.errors import EXIT_INTERRUPTED
+from perfharness.core.outputs import check_outputs
 
 
 def _controller(args: argparse.Namespace) -> int:
+    check_outputs({"--save": args.save, "--trace": args.trace, "--resources": args.resources,
+                   "--frames-csv": args.frames_csv},
+                  {"--input": Path(args.input), "--calibration": args.calibration})
     if args.trace and not args.no_itt:
         from perfharness.instrument.capture import attach_collector
 
@@ -21,7 +32,7 @@ def _controller(args: argparse.Namespace) -> int:
     settings = RunSettings(model_set=args.model_set, precision=args.precision.upper(), device=args.device,
                            threads=args.threads, inference_precision=args.inference_precision,
                            tracking=not args.detect_every_frame, eye_batch=args.eye_batch, in_flight=args.in_flight,
-                           face_policy=args.face_policy)
+                           face_policy=args.face_policy, variants=tuple(args.variant))
     options = ControllerOptions(
         input=args.input, settings=settings, mouse=args.mouse, show=parse_layers(args.show), save=args.save,
         max_frames=args.max_frames, window=not args.no_window, calibration=args.calibration, trace=args.trace,
@@ -41,6 +52,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     controller.add_argument("--model-set", default="mediapipe", help="mediapipe (default) or omz")
     controller.add_argument("--precision", default="FP32", help="FP32 (default), FP16 or INT8")
     controller.add_argument("--device", default="CPU")
+    controller.add_argument("--variant", type=variant_pair, action="append", default=[], metavar="MODEL=NAME",
+                            help="run this lab variant of MODEL (see `perfharness models list`); repeatable")
     controller.add_argument("--mouse", default="dry", choices=["real", "dry", "off"],
                             help="real moves the pointer; dry (default) records the moves; off")
     controller.add_argument("--show", default="face,landmarks,iris,pose,gaze",

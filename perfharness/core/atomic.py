@@ -1,14 +1,30 @@
-"""Atomic file writes: a temporary file beside the target, flushed, then renamed over it."""
+"""Atomic file writes: a temporary file beside the target, flushed, then renamed over it (see
+``perfharness.core.outputs`` for the policy every output follows)."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from perfharness.core.errors import UsageError
+
+
+def refuse_special(path: Path) -> None:
+    """UsageError when ``path`` is a symbolic link or exists as anything but a regular file: an
+    atomic write would replace the link or the device node with a file of its own."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise UsageError(f"{path}: is {kind}; outputs are regular files, never written through a link or onto a device")
 
 
 @contextlib.contextmanager
@@ -17,7 +33,8 @@ def atomic_open(path: Path, mode: int = 0o644) -> Iterator[BinaryIO]:
     never half; the temporary file is removed when the block raises."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    refuse_special(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # O_EXCL, an unpredictable name
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle

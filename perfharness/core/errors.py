@@ -12,7 +12,10 @@ EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
-    """Bad usage or bad input: the message is shown to the user as is, exit status 2."""
+    """Bad usage or bad input: the message is shown to the user as one line, exit status 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(str(message)))
 
 
 class ModelError(UsageError):
@@ -21,3 +24,10 @@ class ModelError(UsageError):
 
 class SourceError(UsageError):
     """An input (video, camera, image) cannot be opened or read."""
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: newlines and other control characters shown as escapes (``\\n``), so a
+    path or a message with one in it cannot break the one-line error into two."""
+    return "".join(char if char.isprintable() else char.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for char in text)

@@ -65,3 +65,11 @@ def finishing() -> None:
 def received() -> int | None:
     """The first signal received (SIGINT, SIGTERM), or None."""
     return _received
+
+
+def hold_until_exit() -> None:
+    """Ignore SIGINT and SIGTERM from here to the end of the process: the command is done and its
+    files written, and the interpreter would otherwise restore their default action as it shuts
+    down, so a late Ctrl-C would kill it with no message. A signal noted before still counts."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -11,12 +11,14 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Sequence, TypeVar
+from typing import Annotated, Sequence, TypeVar
 
+import msgspec
 import numpy as np
 
 from perfharness.core.atomic import atomic_write_text
-from perfharness.core.errors import UsageError
+from perfharness.core.errors import UsageError, one_line
+from perfharness.core.inputs import read_json
 
 Value = TypeVar("Value", float, np.ndarray)
 Sample = tuple[tuple[float, float], tuple[float, float]]  # (yaw, pitch) -> (x, y)
@@ -26,6 +28,9 @@ CALIBRATION_VERSION = 1
 DEFAULT_YAW_SPAN = 40.0  # degrees across the screen width (±20°)
 DEFAULT_PITCH_SPAN = 30.0  # degrees across the screen height (±15°)
 MIN_GAZE_SPREAD = 0.1  # degrees: RMS spread of calibration gaze along its narrowest direction
+MAX_COEFFICIENT = 1e6  # pixels per degree or pixels: far beyond any screen, far below float overflow
+MAX_SCREEN_SIDE = 100_000  # pixels
+MAX_CALIBRATION_BYTES = 64 * 1024
 
 
 class OneEuroFilter:
@@ -140,27 +145,34 @@ class Calibration:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Calibration:
-        """Read a file written by :meth:`save`; UsageError if missing, corrupt or not a calibration."""
+        """Read a file written by :meth:`save`; UsageError (one line naming the file and the field)
+        if missing, not a regular file, corrupt, out of range or not a calibration."""
         path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UsageError(f"calibration file not found: {path}") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise UsageError(f"cannot read calibration file {path}: {exc}") from None
+        data = read_json(path, limit=MAX_CALIBRATION_BYTES)
         if not isinstance(data, dict) or data.get("format") != CALIBRATION_FORMAT:
             raise UsageError(f"{path} is not a perfharness calibration file")
         if data.get("version") != CALIBRATION_VERSION:
-            raise UsageError(
-                f"calibration file {path} has version {data.get('version')!r}, "
-                f"expected {CALIBRATION_VERSION}; calibrate again"
-            )
+            raise UsageError(one_line(f"calibration file {path} has version {data.get('version')!r}, "
+                                      f"expected {CALIBRATION_VERSION}; calibrate again"))
         try:
-            return cls(np.array(data["matrix"], dtype=np.float64), tuple(data["screen_size"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise UsageError(f"calibration file {path} is malformed: {exc!r}") from None
-        except UsageError as exc:
-            raise UsageError(f"calibration file {path} is malformed: {exc}") from None
+            checked = msgspec.convert(data, CalibrationFile)
+            return cls(np.array(checked.matrix, dtype=np.float64), checked.screen_size)
+        except (msgspec.ValidationError, UsageError) as exc:
+            raise UsageError(one_line(f"calibration file {path} is malformed: {exc}")) from None
+
+
+Coefficient = Annotated[float, msgspec.Meta(ge=-MAX_COEFFICIENT, le=MAX_COEFFICIENT)]
+Side = Annotated[int, msgspec.Meta(ge=1, le=MAX_SCREEN_SIDE)]
+
+
+class CalibrationFile(msgspec.Struct):
+    """The calibration file's schema: pixels per degree and offsets within MAX_COEFFICIENT, a
+    screen of whole pixels."""
+
+    format: str
+    version: int
+    screen_size: tuple[Side, Side]
+    matrix: tuple[tuple[Coefficient, Coefficient, Coefficient], tuple[Coefficient, Coefficient, Coefficient]]
 
 
 class PointerMapper:

@@ -107,25 +107,47 @@ def _render_cycled(still: np.ndarray) -> Iterator[np.ndarray]:
             yield clip_frame.image
 
 
-def _rendered_sample(still_path: Path) -> Path | None:
-    """The raw BGR frames of the sample clip in the cache, rendering them first if needed; None
-    when the cache cannot be written. The file name hashes the still, the clip's generator and
-    the OpenCV and numpy versions (their warps and noise differ in the last bit between
-    releases), so a changed generator or library renders anew."""
+def sample_clip_path() -> Path:
+    """Where the rendered sample clip lives in the cache. The file name hashes the still, the
+    clip's generator and the OpenCV and numpy versions (their warps and noise differ in the last
+    bit between releases), so a changed generator or library renders anew."""
     digest = hashlib.sha256(Path(synthetic.__file__).read_bytes())
-    digest.update(zoo.cache.sha256_file(still_path).encode())
+    digest.update(zoo.cache.sha256_file(zoo.media_file()).encode())
     digest.update(repr((SAMPLE_FACE_BOX, SAMPLE_FRAMES, SAMPLE_SIZE, cv2.__version__, np.__version__)).encode())
-    path = zoo.layout.rendered_media_path(f"sample-{digest.hexdigest()[:16]}.bgr")
-    if path.exists():
+    return zoo.layout.rendered_media_path(f"sample-{digest.hexdigest()[:16]}.bgr")
+
+
+def render_sample_clip() -> Path:
+    """Render the sample clip into the cache (atomically) with its sha256 record; its path."""
+    path = sample_clip_path()
+    still = _read_still(zoo.media_file())
+    with atomic_open(path) as handle:
+        for clip_frame in generate_clip(still, SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE):
+            handle.write(np.ascontiguousarray(clip_frame.image).data)
+    zoo.layout.write_rendered_record(path, frames=SAMPLE_FRAMES, size=list(SAMPLE_SIZE))
+    return path
+
+
+def sample_clip_problem() -> str | None:
+    """Why the rendered sample clip cannot be used (``models verify``), or None; a clip not
+    rendered yet (or by a version that kept no record) is no problem: its first use renders it."""
+    path = sample_clip_path()
+    if not (path.exists() and zoo.layout.rendered_record_path(path).exists()):
+        return None
+    return zoo.layout.rendered_problem(path)
+
+
+def _rendered_sample(still_path: Path) -> Path | None:
+    """The raw BGR frames of the sample clip in the cache, rendering them first when missing or
+    unrecorded; None when the cache cannot be written (a damaged rendering is found by
+    ``models verify`` and rendered again by ``models fetch``)."""
+    path = sample_clip_path()
+    if path.exists() and zoo.layout.rendered_record_path(path).exists():
         return path
-    still = _read_still(still_path)
     try:
-        with atomic_open(path) as handle:
-            for clip_frame in generate_clip(still, SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE):
-                handle.write(np.ascontiguousarray(clip_frame.image).data)
+        return render_sample_clip()
     except OSError:
         return None
-    return path
 
 
 class _RawClip:
@@ -148,8 +170,8 @@ class _RawClip:
 
 def _open_camera(spec: str, max_frames: int | None) -> FrameSource:
     number = spec.partition(":")[2] or "0"
-    if not number.isdigit():
-        raise SourceError(f"bad camera {spec!r}: use cam or cam:N with N a camera number")
+    if not (number.isascii() and number.isdigit() and len(number) <= 9):
+        raise SourceError(f"bad camera {spec!r}: use cam or cam:N with N a camera number (0 to 999999999)")
     with _native_stderr_silenced():  # OpenCV's backends each log their own failure
         capture = cv2.VideoCapture(int(number))
         return _from_capture(capture, f"cam:{number}", f"camera {number} does not open", max_frames)

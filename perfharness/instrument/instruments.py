@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from perfharness.core.outputs import writing
 from perfharness.instrument.capture import TraceCapture
 from perfharness.instrument.itt import IttSink
-from perfharness.instrument.resources import ResourceSampler
+from perfharness.instrument.resources import ResourceSampler, ResourceSummary
 from perfharness.instrument.trace import TraceSummary
 
 
@@ -25,11 +27,19 @@ class Instruments:
         if self.sampler:
             self.sampler.start()
 
-    def stop_sampling(self) -> None:
-        """Stop sampling (the CSV is complete when this returns)."""
-        if self.sampler:
-            self.sampler.stop()
+    def stop_sampling(self) -> ResourceSummary | None:
+        """Stop sampling (the CSV is complete when this returns); its summary, None when not
+        sampling. OutputError when a row could not be written."""
+        return self.sampler.stop() if self.sampler else None
 
     def write_trace(self, complete: bool, metadata: dict) -> TraceSummary | None:
-        """Write trace.json (when recording one) from its log."""
-        return self.trace.write(complete, metadata) if self.trace else None
+        """Write trace.json (when recording one) from its log; OutputError when it cannot be
+        written. A log that stopped recording (disk full) is said on stderr and in the trace."""
+        if not self.trace:
+            return None
+        with writing(self.trace.path):
+            summary = self.trace.write(complete, metadata)
+        if summary.log_full:
+            print(f"perfharness: note: the trace's event log stopped recording ({summary.log_full}); "
+                  f"{self.trace.path} holds the events before that and is marked incomplete", file=sys.stderr)
+        return summary

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import psutil
 
+from perfharness.core.outputs import open_stream, output_error
 from perfharness.core.sysinfo import name_this_thread
 
 THREAD_NAME = "ph-resources"  # the sampler thread's name in the OS (``ps -L``, perf's comm): 15 bytes at most
@@ -72,6 +73,7 @@ class ResourceSampler:
         self._thread = threading.Thread(target=self._run, name="ResourceSampler", daemon=True)
         self.samples = 0  # rows written so far
         self._handle = None
+        self._error: OSError | None = None  # a write that failed (full or read-only disk): sampling stopped
 
     def __enter__(self) -> ResourceSampler:
         self.start()
@@ -82,20 +84,22 @@ class ResourceSampler:
 
     def start(self) -> None:
         """Open the CSV (here, so that an unwritable path fails in the caller) and start sampling."""
-        self.csv_path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = open(self.csv_path, "w", newline="")
+        self._handle = open_stream(self.csv_path)
         # psutil's first cpu_percent() call only sets the reference point and returns 0.0
         self._process.cpu_percent(None)
         psutil.cpu_percent(None, percpu=True)
         self._thread.start()
 
     def stop(self) -> ResourceSummary:
-        """Stop sampling (the CSV is complete when this returns) and summarise."""
+        """Stop sampling (the CSV is complete when this returns) and summarise; OutputError when
+        a row could not be written (the rows before it stand)."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
         if self._handle is not None and not self._handle.closed:  # its thread never started
             self._handle.close()
+        if self._error is not None:
+            raise output_error(self.csv_path, self._error)
         return self.summary()
 
     def summary(self, start: float | None = None, end: float | None = None) -> ResourceSummary:
@@ -104,14 +108,17 @@ class ResourceSampler:
 
     def _run(self) -> None:
         name_this_thread(THREAD_NAME)
-        with self._handle as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            handle.flush()
-            while not self._stop.wait(self.interval_s):
-                writer.writerow(self._sample())
+        try:
+            with self._handle as handle:
+                writer = csv.writer(handle)
+                writer.writerow(COLUMNS)
                 handle.flush()
-                self.samples += 1
+                while not self._stop.wait(self.interval_s):
+                    writer.writerow(self._sample())
+                    handle.flush()
+                    self.samples += 1
+        except OSError as error:  # told by stop(); the run goes on without samples
+            self._error = error
 
     def _sample(self) -> list:
         t = time.perf_counter()

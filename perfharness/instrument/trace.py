@@ -70,7 +70,8 @@ def write_trace(path: Path, log: Path, complete: bool = True, metadata: dict | N
                 foreign_every: int | None = None) -> TraceSummary:
     """Write the trace of ``log`` through a temporary file. Per thread, an ``E`` with no open
     ``B`` is dropped and regions still open (an interrupted frame) are closed at the last
-    timestamp, so every track nests; ``complete=False`` marks an interrupted run."""
+    timestamp, so every track nests; ``complete=False`` marks an interrupted run, and so does a
+    log that stopped recording (its ``full`` note: the disk or its size limit)."""
     meta = read_meta(log)
     pid = os.getpid()
     quoted: dict[str, str] = {}
@@ -127,7 +128,7 @@ def write_trace(path: Path, log: Path, complete: bool = True, metadata: dict | N
         for tid in stacks:
             name = meta.threads.get(tid) or ("main" if tid == pid else f"thread {tid}")
             emit(json.dumps({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid, "args": {"name": name}}))
-        other = {"complete": complete, "clock": "CLOCK_MONOTONIC (perf_counter)", **(metadata or {}), **summary.as_dict()}
+        other = {"complete": complete and meta.full is None, "clock": "CLOCK_MONOTONIC (perf_counter)", **(metadata or {}), **summary.as_dict()}
         out.write(f'],"displayTimeUnit":"ms","otherData":{json.dumps(other, default=str)}}}\n')
     return summary
 

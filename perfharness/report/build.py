@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from perfharness.core.atomic import atomic_write_bytes
+from perfharness.core.outputs import writing
 from perfharness.instrument.resources import ResourceSample
 from perfharness.report.content import compose
 from perfharness.report.flame import flame_graph
@@ -64,9 +65,9 @@ def write_reports(run_dir: Path | RunDir, manifest: dict[str, Any] | None = None
     if flame:
         plots[flame.name] = flame
     report = compose(manifest, metrics, plots, run.vtune_tables(), run.listing(), hotspots)
-    for plot in plots.values():
-        atomic_write_bytes(run.file(plot_path(plot)), plot.png)
     md_path, html_path = run.file(REPORT_MD), run.file(REPORT_HTML)
-    atomic_write_bytes(md_path, render_markdown(report).encode())
-    atomic_write_bytes(html_path, render_html(report).encode())
+    for path, data in [*((run.file(plot_path(plot)), plot.png) for plot in plots.values()),
+                       (md_path, render_markdown(report).encode()), (html_path, render_html(report).encode())]:
+        with writing(path):
+            atomic_write_bytes(path, data)
     return html_path, md_path

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from perfharness.core.outputs import open_stream, output_error, writing
 from perfharness.gaze.result import Box, FrameResult
 from perfharness.instrument.regions import REGION_NAMES
 
@@ -39,22 +40,28 @@ class FrameLog:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._handle = open(self.path, "w", newline="", buffering=1, encoding="utf-8")
+        self._handle = open_stream(self.path)
         self._writer = csv.writer(self._handle, lineterminator="\n")
-        self._writer.writerow(COLUMNS)
+        with writing(self.path):
+            self._writer.writerow(COLUMNS)
 
     def write(self, variant: str, t: float, result: FrameResult, pointer: tuple[int, int] | None,
               timings: dict[str, float]) -> None:
         box = result.face_box or ("", "", "", "")
         angles = result.gaze_angles or ("", "")
-        self._writer.writerow([
+        row = [
             variant, result.frame_index, f"{t:.6f}", int(result.face_found), result.face_count,
             *(_number(v) for v in box), *(_number(v) for v in angles), *(pointer or ("", "")),
             *(_number(timings.get(name, "")) for name in REGION_NAMES),
-        ])
+        ]
+        try:
+            self._writer.writerow(row)
+        except OSError as error:
+            raise output_error(self.path, error) from None
 
     def close(self) -> None:
-        self._handle.close()
+        with writing(self.path):
+            self._handle.close()
 
 
 def _number(value: float | str) -> str:

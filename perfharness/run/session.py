@@ -18,6 +18,7 @@ from typing import TypeVar
 import numpy as np
 
 from perfharness.core import interrupts
+from perfharness.core.outputs import OutputError
 from perfharness.gaze.mouse import Mouse, make_mouse, screen_size
 from perfharness.gaze.pipeline import GazePipeline, LoadTime
 from perfharness.gaze.pointer import Calibration, PointerMapper
@@ -92,6 +93,37 @@ class ChainPass:
         self.result.counts = loop.counts
         loop.run(frames)
         return self.result
+
+
+class FinalWrites:
+    """A run's final writes: each is attempted whatever happened to the others (a full disk
+    fails one, the rest still write), the failures kept; ``raise_first`` ends with the first."""
+
+    def __init__(self) -> None:
+        self.failures: list[OutputError] = []
+
+    def attempt(self, write: Callable[[], T]) -> T | None:
+        """``write()``'s value, or None when it raised OutputError (kept)."""
+        try:
+            return write()
+        except OutputError as error:
+            self.failures.append(error)
+            return None
+
+    def record(self, write: Callable[[], object]) -> str:
+        """Attempt ``write``; "written", or what failed (for the manifest's list of outputs)."""
+        before = len(self.failures)
+        self.attempt(write)
+        return "written" if len(self.failures) == before else f"not written whole: {self.failures[-1]}"
+
+    @property
+    def failed(self) -> str | None:
+        """The first failure's message, or None."""
+        return str(self.failures[0]) if self.failures else None
+
+    def raise_first(self) -> None:
+        if self.failures:
+            raise self.failures[0]
 
 
 def run_session(measure: Callable[[], None], finish: Callable[[str], T]) -> T:

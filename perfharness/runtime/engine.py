@@ -57,6 +57,19 @@ def core() -> ov.Core:
     return ov.Core()
 
 
+VIRTUAL_DEVICES = ("AUTO", "MULTI", "HETERO", "BATCH")  # OpenVINO's devices made of others: "AUTO:CPU,GPU"
+
+
+def check_device(device: str) -> None:
+    """UsageError unless OpenVINO has ``device`` here (a virtual device is left to compile time)."""
+    if device.partition(":")[0] in VIRTUAL_DEVICES:
+        return
+    available = core().available_devices
+    if device not in available:
+        raise UsageError(f"cannot compile models for device {device!r}: not available here "
+                         f"(devices available here: {', '.join(available) or 'none'})")
+
+
 def _name_matches(pattern: str, names: set[str]) -> bool:
     return pattern == "*" or any(alt in names for alt in pattern.split("|"))
 

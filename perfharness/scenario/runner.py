@@ -13,22 +13,25 @@ incomplete; the manifest names each output and whether it was written.
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from perfharness.core import interrupts
+from perfharness.core.errors import one_line
+from perfharness.gaze.mouse import screen_size
 from perfharness.instrument.instruments import Instruments
 from perfharness.instrument.resources import summarise_resources
 from perfharness.results import stamps
 from perfharness.results.frames import FrameLog
 from perfharness.results.manifest import new_manifest
-from perfharness.results.run_dir import FRAMES, METRICS, REPORT_HTML, REPORT_MD, RESOURCES, TRACE, RunDir
+from perfharness.results.run_dir import CHECKS_LOG, FRAMES, METRICS, REPORT_HTML, REPORT_MD, RESOURCES, TRACE, RunDir
 from perfharness.run.loop import LoopCounts, LoopPlan
-from perfharness.run.session import COMPLETED, INTERRUPTED, ChainPass, run_session
+from perfharness.run.session import COMPLETED, INTERRUPTED, ChainPass, FinalWrites, run_session
 from perfharness.run.stats import FrameStats
-from perfharness.scenario.definition import Scenario, Variant, variants
+from perfharness.scenario.definition import Check, Scenario, Variant, variants
 from perfharness.scenario.feed import FrameFeed
 from perfharness.scenario.load import background_load, opencv_threads
 from perfharness.scenario.progress import Progress
@@ -77,18 +80,30 @@ class ScenarioRunner:
         """Run everything; returns metrics.json's content (also written, with the other files).
         ``announce(run_dir)`` is called once the run directory exists."""
 
+        feed = self._preflight()
+
         def measure() -> None:
             with interrupts.deferred():  # a directory is created whole, with its manifest, or not at all
-                self.run_dir = (RunDir.use(self.options.run_dir) if self.options.run_dir
-                                else RunDir.create(self.options.out, self.scenario.name))
+                run_dir = (RunDir.use(self.options.run_dir) if self.options.run_dir
+                           else RunDir.create(self.options.out, self.scenario.name))
+                run_dir.lock()  # one run writes a run directory at a time
+                self.run_dir = run_dir
                 self.run_dir.write_manifest(self._manifest(complete=False, stopped="running"))
             if announce:
                 announce(self.run_dir)
-            self._measure()
+            self._measure(feed)
 
         return run_session(measure, self._finish)
 
-    def _measure(self) -> None:
+    def _preflight(self) -> FrameFeed:
+        """What can be checked before anything is created: the input opens (its frames are then
+        fed from it), a real mouse has a display."""
+        feed = FrameFeed(self.scenario.input)
+        if any(variant.scenario.mouse == "real" for variant in variants(self.scenario)):
+            screen_size("real")
+        return feed
+
+    def _measure(self, feed: FrameFeed) -> None:
         run_dir, options = self.run_dir, self.options
         trace = run_dir.file(TRACE) if options.trace else None
         if trace and options.itt:
@@ -98,7 +113,6 @@ class ScenarioRunner:
         self.instruments = Instruments(options.itt, trace, run_dir.file(RESOURCES) if options.resources else None,
                                        options.resources_interval_s)
         self.frame_log = FrameLog(run_dir.file(FRAMES))
-        feed = FrameFeed(self.scenario.input)
         self.instruments.start()
         for variant in variants(self.scenario):
             self._run_variant(variant, feed)
@@ -153,9 +167,19 @@ class ScenarioRunner:
         resources = self.run_dir.file(RESOURCES) if self.options.resources else None
         view = VariantView(entry, self.run_dir.file(FRAMES), resources, feed.labels)
         for check in variant.scenario.checks:
-            passed, detail = check(view)
-            self.checks.append({"name": f"{check.__name__} [{name}]", "passed": bool(passed), "detail": detail})
+            self.checks.append({"name": f"{check.__name__} [{name}]", **self._judge(check, view)})
         self.run_dir.write_json(METRICS, self._metrics(complete=False))  # what a killed run keeps
+
+    def _judge(self, check: Check, view: VariantView) -> dict[str, Any]:
+        """A check's verdict; a check that raises (the scenario author's bug) fails, in one line,
+        with its traceback in the run directory's checks.log."""
+        try:
+            passed, detail = check(view)
+            return {"passed": bool(passed), "detail": one_line(str(detail))}
+        except Exception as error:  # noqa: BLE001 - a user's function: anything may come out of it
+            self.run_dir.append_log(CHECKS_LOG, f"{check.__name__}:\n{traceback.format_exc()}\n")
+            return {"passed": False, "detail": one_line(f"the check raised {type(error).__name__}: {error} "
+                                                         f"(traceback in {CHECKS_LOG})")}
 
     def _metrics(self, complete: bool) -> dict[str, Any]:
         return {"complete": complete, "scenario": self.scenario.name, "run_dir": str(self.run_dir),
@@ -168,41 +192,48 @@ class ScenarioRunner:
         return data
 
     def _finish(self, stopped: str) -> dict[str, Any]:
-        """Write every output (signals are only noted by now); the manifest last, so that a run
-        killed on the way still says incomplete. An interrupt before the run directory exists
-        propagates (there is nothing to write)."""
+        """Write every output (signals are only noted by now), each whatever happened to the
+        others; the manifest last, so that a run killed on the way still says incomplete, and
+        with the reason when an output could not be written (then that OutputError is raised).
+        An interrupt before the run directory exists propagates (there is nothing to write)."""
         from perfharness.report import write_reports
 
         if self.run_dir is None:
             if stopped == INTERRUPTED:
                 raise KeyboardInterrupt
             return {}
-        complete = stopped == COMPLETED
+        writes = FinalWrites()
         if self.frame_log:
-            self.frame_log.close()
-            self.outputs[FRAMES] = "written"
+            self.outputs[FRAMES] = writes.record(self.frame_log.close)
         else:
             self.outputs[FRAMES] = "absent: the run stopped before its first frame"
         if self.instruments:
-            self.instruments.stop_sampling()
             if self.instruments.sampler:
-                self.outputs[RESOURCES] = "written"
+                self.outputs[RESOURCES] = writes.record(self.instruments.stop_sampling)
                 for result in self.results:
                     result["resources"] = summarise_resources(self.run_dir.file(RESOURCES), result["t_start"],
                                                               result["t_end"]).as_dict()
         elif self.options.resources:
             self.outputs[RESOURCES] = "absent: the run stopped before sampling started"
+        complete = stopped == COMPLETED and not writes.failures
         if self.instruments and self.instruments.trace:
-            self.trace_summary = self.instruments.write_trace(complete, {"scenario": self.scenario.name}).as_dict()
-            self.outputs[TRACE] = "written"
+            summary = writes.attempt(lambda: self.instruments.write_trace(complete, {"scenario": self.scenario.name}))
+            self.trace_summary = summary.as_dict() if summary else None
+            self.outputs[TRACE] = ("not written: " + str(writes.failed) if summary is None
+                                   else f"written, incomplete: its event log stopped ({summary.log_full})"
+                                   if summary.log_full else "written")
         elif self.options.trace:
             self.outputs[TRACE] = "absent: the run stopped before tracing started"
+        complete = complete and not writes.failures
         metrics = self._metrics(complete)
-        self.run_dir.write_json(METRICS, metrics)
-        self.outputs[METRICS] = self.outputs[REPORT_HTML] = self.outputs[REPORT_MD] = "written"
-        final = self._manifest(complete, stopped)
-        write_reports(self.run_dir, manifest=final)
-        self.run_dir.write_manifest(final)
+        self.outputs[METRICS] = writes.record(lambda: self.run_dir.write_json(METRICS, metrics))
+        self.outputs[REPORT_HTML] = self.outputs[REPORT_MD] = writes.record(
+            lambda: write_reports(self.run_dir, manifest=self._manifest(complete, stopped)))
+        if writes.failures and stopped == COMPLETED:
+            stopped = f"failed: {writes.failed}"
+        writes.attempt(lambda: self.run_dir.write_manifest(self._manifest(complete and not writes.failures, stopped)))
+        self.run_dir.unlock()
+        writes.raise_first()
         return metrics
 
 

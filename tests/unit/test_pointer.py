@@ -129,8 +129,14 @@ def test_save_load_round_trip(tmp_path):
 @pytest.mark.parametrize(
     "content, match",
     [
-        (None, "not found"),
-        ("{not json", "cannot read"),
+        (None, "no such file"),
+        ("{not json", "not valid JSON"),
+        ("[" * 20_000 + "]" * 20_000, "nested too deep"),
+        ("[" * 100_000 + "]" * 100_000, "larger than 64 KiB"),
+        ('{"format": "perfharness.calibration", "version": 1, "matrix": [[1e308,0,0],[0,1,0]], "screen_size": [9, 9]}',
+         "malformed: Expected `float` <= 1000000.0"),
+        ('{"format": "perfharness.calibration", "version": 1, "matrix": [[1,0,0],[0,1,0]], "screen_size": "12"}',
+         "malformed: Expected `array`, got `str`"),
         ('["a list"]', "not a perfharness calibration"),
         ('{"format": "other"}', "not a perfharness calibration"),
         ('{"format": "perfharness.calibration", "version": 99}', "version 99"),

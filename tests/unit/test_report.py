@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from report_run import LABELS, make_run
 
+from perfharness.core.outputs import OutputError
 from perfharness.report import write_reports
 from perfharness.report.build import resource_columns
 from perfharness.results import run_dir as run_dir_module
@@ -134,7 +135,7 @@ def test_writes_are_atomic(run: Path, monkeypatch: pytest.MonkeyPatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match="sweep_comparison.png: disk full"):
         write_reports(run)
     assert replaced and replaced[0][0].parent == replaced[0][1].parent  # temp file beside its target
     assert (run / "report.html").read_text() == "old html" and (run / "report.md").read_text() == "old md"

@@ -48,7 +48,8 @@ def test_sweeping_an_unknown_field_is_refused():
 
 @pytest.mark.parametrize("field, value, message", [
     ("in_flight", 0, "in_flight=0 must be >= 1"),
-    ("pacing_fps", 0.0, "pacing_fps=0.0 must be > 0"),
+    ("pacing_fps", 0.0, "pacing_fps=0.0 must be >= 0.01"),
+    ("pacing_fps", 1e-300, "pacing_fps=1e-300 must be >= 0.01"),
     ("repeats", 0, "repeats=0 must be >= 1"),
     ("frames", 0, "frames=0 must be >= 1"),
     ("frames", 2**31, "frames=2147483648 must be <= 2147483647"),
