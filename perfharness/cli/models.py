@@ -1,5 +1,5 @@
 """``perfharness models``: list, fetch, verify and locate models (the zoo), and the lab's
-complexity, layers, quantize and compare-precisions."""
+complexity, layers, quantize, prune, compress, distill and compare-precisions."""
 
 from __future__ import annotations
 
@@ -9,37 +9,53 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from perfharness.core.argtypes import positive_int
+from perfharness.core.argtypes import positive_float, positive_int
 from perfharness.core.errors import UsageError
 
 
 def _models_list(args: argparse.Namespace) -> int:
+    from perfharness.zoo import variants
     from perfharness.zoo.manifest import load_manifest
 
     for name, model_set in load_manifest().sets.items():
         print(f"{name}: {model_set.description} [{model_set.licence}; {', '.join(model_set.precisions)}]")
         for spec in model_set.models.values():
             print(f"  {spec.name:<15} {spec.member or f'omz_downloader {spec.omz_name}'}")
+        for variant in variants.listing(name):
+            record = variant.record()
+            made = ", ".join(f"{key}={value}" for key, value in record.get("parameters", {}).items()
+                             if isinstance(value, (int, float, str)) and len(str(value)) < 40)
+            print(f"  variant {variant.name:<20} of {variant.model:<15} {record.get('method', '?')} ({made})")
     return 0
 
 
 def _models_fetch(args: argparse.Namespace) -> int:
     from perfharness import zoo
+    from perfharness.gaze.sources import render_sample_clip, sample_clip_path, sample_clip_problem
 
     for set_name in args.sets:
         for path in zoo.fetch(set_name, log=lambda message: print(message, file=sys.stderr)):
             print(path)
+    if sample_clip_problem() is not None or not sample_clip_path().exists():  # rendered from the fetched photo
+        try:
+            print(render_sample_clip())
+        except OSError:  # a read-only cache: the clip is rendered as it is read instead
+            pass
     return 0
 
 
 def _models_verify(args: argparse.Namespace) -> int:
     from perfharness import zoo
+    from perfharness.gaze.sources import sample_clip_problem
 
     failures = 0
     for set_name in args.sets:
         for model, precision, problem in zoo.verify(set_name):
             print(f"{set_name}/{model} {precision}: {problem or 'ok'}")
             failures += problem is not None
+    problem = sample_clip_problem()
+    print(f"sample clip (rendered): {problem or 'ok'}")
+    failures += problem is not None
     if failures:
         raise UsageError(f"{failures} model file(s) failed verification; run `perfharness models fetch`")
     return 0
@@ -66,7 +82,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     path = models_commands.add_parser("path", help="print the IR path of one model")
     path.add_argument("set")
     path.add_argument("model")
-    path.add_argument("--precision", default="FP32")
+    path.add_argument("--precision", default="FP32", help="FP32 (default), FP16, INT8 or a lab variant's name")
     path.set_defaults(handler=_models_path)
     _register_lab(models_commands)
 
@@ -86,7 +102,7 @@ def _complexity(args: argparse.Namespace) -> int:
 
 def _layers(args: argparse.Namespace) -> int:
     from perfharness.core.errors import UsageError
-    from perfharness.lab.layers import format_side_by_side, profile
+    from perfharness.lab.layers import format_per_type, format_side_by_side, profile
     from perfharness.lab.targets import parse_precisions, resolve
 
     if args.plot is not None and args.plot.is_dir():
@@ -101,6 +117,7 @@ def _layers(args: argparse.Namespace) -> int:
         print(json.dumps([p.as_dict() for p in profiles], indent=1))
     else:
         print(format_side_by_side(profiles, args.top))
+        print(format_per_type(profiles))
     if args.plot:
         from perfharness.lab.layers_plot import write_layers_plot
 
@@ -123,13 +140,17 @@ def _compare_precisions(args: argparse.Namespace) -> int:
     from perfharness.core.errors import UsageError
     from perfharness.lab.precisions import compare, format_table
     from perfharness.lab.targets import parse_precisions
-    from perfharness.zoo.manifest import check_precision, load_manifest
+    from perfharness.zoo import variants
+    from perfharness.zoo.manifest import load_manifest
 
     if args.set != "mediapipe":
         load_manifest().model_set(args.set)
         raise UsageError(f"compare-precisions runs the mediapipe chain; {args.set!r} is not supported yet")
     model_set = load_manifest().model_set(args.set)
-    precisions = [check_precision(p, model_set) for p in parse_precisions(args.precisions)]
+    precisions = [variants.precision_or_variant(p, model_set) for p in parse_precisions(args.precisions)]
+    for name in filter(variants.is_variant_name, precisions):
+        if not variants.models_with(args.set, name):
+            raise UsageError(f"no model of {args.set} has a variant {name!r} (see `perfharness models list`)")
     if precisions[0] != "FP32":
         raise UsageError("--precisions must start with FP32, the reference the drift is measured against")
     rows = compare(precisions)
@@ -141,14 +162,16 @@ def _register_lab(models_commands: argparse._SubParsersAction) -> None:
     """Add the lab subcommands to the ``models`` subparsers of the ``perfharness`` parser."""
     complexity = models_commands.add_parser("complexity", help="parameters, MACs, FLOPs, bytes and an energy model per layer")
     complexity.add_argument("target", nargs="?", default="mediapipe", help="SET, SET/MODEL, MODEL (of mediapipe) or an .xml IR")
-    complexity.add_argument("--precision", default="FP32", help="which IR to read: FP32 (default), FP16 or INT8")
+    complexity.add_argument("--precision", default="FP32",
+                            help="which IR to read: FP32 (default), FP16, INT8 or a lab variant's name")
     complexity.add_argument("--all-layers", action="store_true", help="also list the 0-FLOP data-movement ops")
     complexity.add_argument("--json", action="store_true")
     complexity.set_defaults(handler=_complexity)
 
     layers = models_commands.add_parser("layers", help="per-layer time (PERF_COUNT) across precisions vs this machine's peak")
     layers.add_argument("model", help="SET/MODEL, MODEL (of mediapipe) or an .xml IR")
-    layers.add_argument("--precisions", default="FP32,FP16", help="comma-separated, e.g. FP32,FP16,INT8 (default FP32,FP16)")
+    layers.add_argument("--precisions", default="FP32,FP16",
+                        help="comma-separated precisions or lab variant names, e.g. FP32,FP16,INT8,pruned-0.3 (default FP32,FP16)")
     layers.add_argument("--top", type=positive_int, default=15, help="show the K slowest nodes (default 15)")
     layers.add_argument("--runs", type=positive_int, default=50, help="inferences to average (default 50)")
     layers.add_argument("--device", default="CPU")
@@ -162,8 +185,60 @@ def _register_lab(models_commands: argparse._SubParsersAction) -> None:
 
     compare = models_commands.add_parser("compare-precisions", help="size, load, latency and accuracy drift per model and precision")
     compare.add_argument("set", nargs="?", default="mediapipe", help="model set (default and only one so far: mediapipe)")
-    compare.add_argument("--precisions", default="FP32,FP16,INT8", help="comma-separated, FP32 first (default FP32,FP16,INT8)")
+    compare.add_argument("--precisions", default="FP32,FP16,INT8",
+                         help="comma-separated precisions or lab variant names, FP32 first (default FP32,FP16,INT8)")
     output = compare.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true")
     output.add_argument("--markdown", action="store_true", help="a Markdown table (as in docs/optimization.md)")
     compare.set_defaults(handler=_compare_precisions)
+    _register_variant_makers(models_commands)
+
+
+def _made(name: str, lines: list[str]) -> int:
+    """Print what a variant maker made, ending with ``variant: NAME``."""
+    print("\n".join(lines))
+    print(f"variant: {name}")
+    return 0
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from perfharness.lab.prune import prune
+
+    return _made(*prune(args.set, args.model, args.ratio, args.method, args.name, log=_log))
+
+
+def _compress(args: argparse.Namespace) -> int:
+    from perfharness.lab.cluster import compress
+
+    return _made(*compress(args.set, args.model, args.clusters, args.name, log=_log))
+
+
+def _distill(args: argparse.Namespace) -> int:
+    from perfharness.lab.distill import distill
+
+    return _made(*distill(args.set, args.model, args.max_time, args.width, args.video, args.name, log=_log))
+
+
+def _register_variant_makers(models_commands: argparse._SubParsersAction) -> None:
+    """``prune``, ``compress`` and ``distill``: each makes a variant in the model cache."""
+    prune = models_commands.add_parser("prune", help="a pruned variant: whole channels (refit by least squares) or magnitude")
+    compress = models_commands.add_parser("compress", help="a weight-shared variant: k-means clusters per layer (Deep Compression)")
+    distill = models_commands.add_parser("distill", help="a smaller student trained on the teacher's outputs (needs torch)")
+    for parser in (prune, compress, distill):
+        parser.add_argument("set", help="model set (mediapipe)")
+        parser.add_argument("model", help="a model of the set, e.g. iris_landmarks")
+        parser.add_argument("--name", help="the variant's name (default: from the method and its parameters)")
+    prune.add_argument("--ratio", type=float, required=True, help="fraction removed, strictly between 0 and 1")
+    prune.add_argument("--method", default="channels", help="channels (structured, default) or magnitude")
+    prune.set_defaults(handler=_prune)
+    compress.add_argument("--clusters", type=positive_int, default=16, help="shared values per layer (default 16)")
+    compress.set_defaults(handler=_compress)
+    distill.add_argument("--max-time", type=positive_float, default=300.0, help="training time budget, s (default 300)")
+    distill.add_argument("--width", type=positive_int, default=32, help="the student's narrowest layer width (default 32)")
+    distill.add_argument("--video", type=Path, action="append", default=[],
+                         help="also cut eye crops from this video (repeatable; the sample clip is always used)")
+    distill.set_defaults(handler=_distill)

@@ -53,3 +53,11 @@ def input_spec(text: str) -> str:
     if not text:
         raise argparse.ArgumentTypeError("expected a path, cam[:N] or sample, got ''")
     return text
+
+
+def variant_pair(text: str) -> tuple[str, str]:
+    """``MODEL=NAME`` (``--variant``): a model and the name of one of its lab variants."""
+    model, equals, name = text.partition("=")
+    if not equals or not model.strip() or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected MODEL=NAME (e.g. iris_landmarks=pruned-channels-0.3), got {text!r}")
+    return model.strip(), name.strip()

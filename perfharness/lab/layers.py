@@ -45,6 +45,12 @@ class NodeTime:
     exec_type: str
     seconds: float  # mean per inference
     flops: int
+    macs: int = 0  # MACs of the original layers the node runs
+
+    @property
+    def source_type(self) -> str:
+        """The type of the node's main op in the source IR (``GroupConvolution``), else its runtime type."""
+        return self.key.split("#")[0] if "#" in self.key else self.type
 
     @property
     def gflops(self) -> float:
@@ -69,6 +75,8 @@ class Profile:
     def as_dict(self) -> dict:
         return {"model": self.label, "precision": self.precision, "runs": self.runs, "wall_s": self.wall_s,
                 "layers_sum_s": self.total_s, "sum_over_wall": self.sum_over_wall, "cpu_share": self.cpu_share, "peak_gflops": self.peak_gflops,
+                "per_type": [{"type": kind, "nodes": count, "macs": macs, "seconds": seconds}
+                             for kind, count, macs, seconds in per_type(self)],
                 "nodes": [{**asdict(node), "share": node.seconds / self.total_s if self.total_s else 0.0,
                            "gflops": node.gflops} for node in self.nodes]}
 
@@ -76,7 +84,9 @@ class Profile:
 def profile(path: Path, precision: str, runs: int, device: str = "CPU", label: str = "") -> Profile:
     """Mean per-node times over ``runs`` inferences (after a warm-up) of the IR at ``path``."""
     model = read_model(path)
-    flops = {layer.name: layer.flops for layer in analyze(model).layers}
+    layers = analyze(model).layers
+    flops = {layer.name: layer.flops for layer in layers}
+    macs = {layer.name: layer.macs for layer in layers}
     keys = _ordinal_keys(model)
     config = EngineConfig(device=device, precision=precision, num_threads=1, performance_hint="LATENCY",
                           extra={"PERF_COUNT": "YES"})
@@ -107,8 +117,9 @@ def profile(path: Path, precision: str, runs: int, device: str = "CPU", label: s
                      cpu / sum(walls), peak)
     for name, seconds in totals.items():
         node_type, exec_type = meta[name]
-        node_flops = sum(flops.get(original, 0) for original in fused.get(name, [name]))
-        result.nodes.append(NodeTime(keys.get(name, name), name, node_type, exec_type, seconds / runs, node_flops))
+        originals = fused.get(name, [name])
+        result.nodes.append(NodeTime(keys.get(name, name), name, node_type, exec_type, seconds / runs,
+                                     sum(flops.get(o, 0) for o in originals), sum(macs.get(o, 0) for o in originals)))
     result.nodes.sort(key=lambda node: -node.seconds)
     return result
 
@@ -131,6 +142,31 @@ def _original_layers(compiled: ov.CompiledModel) -> dict[str, list[str]]:
         names = op.get_rt_info()["originalLayersNames"].astype(str)
         layers[op.get_friendly_name()] = [name for name in names.split(",") if name]
     return layers
+
+
+def per_type(profile: Profile) -> list[tuple[str, int, int, float]]:
+    """(source op type, nodes, MACs, seconds) per type of the nodes that do MACs: which layer kinds
+    are cheap here (MACs per ms), most efficient first."""
+    totals: dict[str, list] = defaultdict(lambda: [0, 0, 0.0])
+    for node in profile.nodes:
+        if node.macs:
+            entry = totals[node.source_type]
+            entry[0] += 1
+            entry[1] += node.macs
+            entry[2] += node.seconds
+    rows = [(kind, count, macs, seconds) for kind, (count, macs, seconds) in totals.items()]
+    return sorted(rows, key=lambda row: -row[2] / row[3] if row[3] else 0.0)
+
+
+def format_per_type(profiles: list[Profile]) -> str:
+    """MACs per ms achieved per layer type and precision ("using efficient layers")."""
+    lines = ["MACs per ms by layer type (a layer's fused bias and activation included in its time):"]
+    for p in profiles:
+        for kind, count, macs, seconds in per_type(p):
+            rate = macs / (seconds * 1e3) if seconds else 0.0
+            lines.append(f"  {p.precision:<12} {kind:<17} {count:>3} nodes {macs:>12,} MACs {seconds * 1e3:>8.3f} ms "
+                         f"{rate:>12,.0f} MACs/ms")
+    return "\n".join(lines)
 
 
 def format_side_by_side(profiles: list[Profile], top: int) -> str:

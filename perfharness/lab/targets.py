@@ -7,7 +7,8 @@ from xml.etree import ElementTree
 
 from perfharness import zoo
 from perfharness.core.errors import UsageError
-from perfharness.zoo.manifest import Manifest, check_precision, load_manifest
+from perfharness.zoo import variants
+from perfharness.zoo.manifest import Manifest, load_manifest
 
 DEFAULT_SET = "mediapipe"
 
@@ -41,7 +42,8 @@ def check_ir(path: Path) -> Path:
 
 
 def models(target: str, precision: str) -> list[tuple[str, str, str]]:
-    """(set, model, normalised precision) for a set, ``set/model`` or a model of the default set."""
+    """(set, model, normalised precision) for a set, ``set/model`` or a model of the default set;
+    ``precision`` may name a lab variant: then a set means those of its models that have it."""
     manifest = load_manifest()
     set_name, _, model = target.partition("/")
     if not model and set_name not in manifest.sets:
@@ -49,8 +51,13 @@ def models(target: str, precision: str) -> list[tuple[str, str, str]]:
     if set_name not in manifest.sets or (model and model not in manifest.sets[set_name].models):
         raise UsageError(_not_a_model(target, set_name, model, manifest))
     model_set = manifest.sets[set_name]
-    precision = check_precision(precision, model_set)
-    return [(set_name, name, precision) for name in ([model] if model else model_set.models)]
+    precision = variants.precision_or_variant(precision, model_set)
+    names = [model] if model else model_set.models
+    if variants.is_variant_name(precision) and not model:
+        names = variants.models_with(set_name, precision)
+        if not names:
+            raise UsageError(f"no model of {set_name} has a variant {precision!r} (see `perfharness models list`)")
+    return [(set_name, name, precision) for name in names]
 
 
 def _not_a_model(target: str, set_name: str, model: str, manifest: Manifest) -> str:
@@ -71,8 +78,10 @@ def _not_a_model(target: str, set_name: str, model: str, manifest: Manifest) -> 
 
 
 def parse_precisions(text: str) -> list[str]:
-    """``FP32,FP16,INT8`` -> a list of names, upper-cased, duplicates refused."""
-    names = [part.strip().upper() for part in text.split(",") if part.strip()]
+    """``FP32,FP16,INT8,pruned-0.3`` -> a list of names, precisions upper-cased (variant names
+    kept as given), duplicates refused."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    names = [name if variants.is_variant_name(name) else name.upper() for name in names]
     if not names or len(set(names)) != len(names):
         raise UsageError(f"--precisions wants a comma-separated list without repeats, got {text!r}")
     return names

@@ -15,9 +15,10 @@ from perfharness.core.errors import UsageError
 from perfharness.gaze.iris_landmarks import EYE_BATCHES
 from perfharness.gaze.pipeline import FACE_POLICIES, GazePipeline, build_pipeline
 from perfharness.run.loop import IN_FLIGHT
-from perfharness.runtime.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig
+from perfharness.runtime.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig, check_device
+from perfharness.zoo import variants as zoo_variants
 from perfharness.zoo.layout import compiled_model_cache
-from perfharness.zoo.manifest import check_precision, load_manifest
+from perfharness.zoo.manifest import ModelSet, check_precision, load_manifest
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class RunSettings:
     eye_batch: int = 2  # eyes per iris inference
     in_flight: int = 1  # frames in flight: 1 synchronous, 2 pipelined on OpenVINO's async requests
     face_policy: str = "largest"  # which face to follow when there are several
+    variants: tuple[tuple[str, str], ...] = ()  # (model, lab variant name): those models' variants instead
+
+    def __post_init__(self) -> None:
+        if isinstance(self.variants, list):  # pairs come back as lists from JSON (the peer worker's --settings)
+            object.__setattr__(self, "variants", tuple(tuple(pair) for pair in self.variants))
 
     def engine_config(self) -> EngineConfig:
         """How OpenVINO compiles the models (with ``model_cache``, into the zoo's compiled-model cache)."""
@@ -47,7 +53,8 @@ class RunSettings:
 
     def build_pipeline(self) -> GazePipeline:
         """The chain these settings describe, its models loaded and compiled."""
-        return build_pipeline(self.model_set, self.engine_config(), self.face_policy, self.tracking, self.eye_batch)
+        return build_pipeline(self.model_set, self.engine_config(), self.face_policy, self.tracking, self.eye_batch,
+                              self.variants)
 
     def check(self) -> None:
         """UsageError ("NAME=VALUE ...") for the first value that cannot run; the model set and
@@ -69,7 +76,10 @@ class RunSettings:
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise UsageError(f"{name}={value!r} must be a name, such as {example}")
-        check_precision(self.precision, load_manifest().model_set(self.model_set))
+        model_set = load_manifest().model_set(self.model_set)
+        check_precision(self.precision, model_set)
+        check_variants(self.variants, model_set)
+        check_device(self.device)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -84,11 +94,44 @@ CHOICES = {"hint": PERFORMANCE_HINTS, "inference_precision": (None, *INFERENCE_P
            "face_policy": FACE_POLICIES}
 
 
+def check_variants(pairs: object, model_set: ModelSet) -> None:
+    """UsageError unless ``pairs`` is (model, variant name) pairs, each model of ``model_set`` once,
+    each variant in the cache."""
+    if not isinstance(pairs, tuple) or not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+        raise UsageError(f"variants={pairs!r} must be (model, variant name) pairs, given as MODEL=NAME")
+    models = [model for model, _ in pairs]
+    for model, name in pairs:
+        spec = model_set.models.get(model)
+        if spec is None:
+            raise UsageError(f"variant {model}={name}: model set {model_set.name!r} has no model {model!r}; "
+                             f"it has {', '.join(model_set.models)}")
+        if models.count(model) > 1:
+            raise UsageError(f"variant {model}=...: one variant per model")
+        if not isinstance(name, str) or not zoo_variants.is_variant_name(name):
+            raise UsageError(f"variant {model}={name}: give a lab variant name (for a precision use precision=)")
+        zoo_variants.find(spec, name)
+
+
+def parse_variants(text: str) -> tuple[tuple[str, str], ...]:
+    """``MODEL=NAME[+MODEL=NAME...]`` -> ((model, name), ...); ``none`` or empty -> ()."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    pairs = []
+    for part in text.split("+"):
+        model, equals, name = part.strip().partition("=")
+        if not equals or not model or not name:
+            raise UsageError(f"variants={text}: expected MODEL=NAME (several joined by +)")
+        pairs.append((model.strip(), name.strip()))
+    return tuple(pairs)
+
+
 def parse_value(name: str, text: str, kind: object = None) -> Any:
     """``text`` as the value of field ``name`` of type ``kind`` (default: the RunSettings field's
     type, as its annotation reads: ``int | None``...); ``none`` for an optional field's None.
     UsageError naming the field when it is not of its type. Ranges are ``check``'s."""
     kind = str(SETTING_TYPES[name] if kind is None else kind)
+    if kind.startswith("tuple"):  # variants
+        return parse_variants(text)
     if text.strip().lower() in ("none", "null") and "None" in kind:
         return None
     try:

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from perfharness.core.argtypes import MAX_COUNT
 from perfharness.core.errors import UsageError
 from perfharness.gaze.mouse import KINDS as MOUSE_KINDS
+from perfharness.results.run_dir import check_name
 from perfharness.run.settings import FIELDS as RUN_SETTINGS_FIELDS
 from perfharness.run.settings import RunSettings, parse_value
 from perfharness.scenario.view import VariantView
@@ -45,6 +46,7 @@ class Scenario:
     tracking: bool = True  # False: the face detector on every frame
     eye_batch: int = 2  # eyes per iris inference: 1 or 2
     face_policy: str = "largest"  # which face to follow when there are several: largest or best
+    variants: tuple[tuple[str, str], ...] = ()  # (model, lab variant name); --set variant=MODEL=NAME[+MODEL=NAME]
     opencv_threads: int | None = None  # cv2.setNumThreads for the variant; None: OpenCV's default
     background_workers: int = 0  # CPU-bound processes competing for the cores
     memory_pressure_mb: int = 0  # held by each background worker
@@ -75,6 +77,7 @@ class Variant:
 
 SETTABLE = {f.name: f for f in dataclasses.fields(Scenario) if f.name not in ("name", "sweep", "checks")}
 SETTINGS_FIELDS = tuple(name for name in SETTABLE if name in RUN_SETTINGS_FIELDS)
+ALIASES = {"variant": "variants"}  # --set variant=MODEL=NAME, as the controller's --variant
 
 
 def _convert(name: str, text: str) -> Any:
@@ -90,6 +93,7 @@ def with_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
     sweep = dict(scenario.sweep)
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
+        name = ALIASES.get(name, name)
         if not sep or name not in SETTABLE:
             raise UsageError(f"--set {assignment}: use key=value with key one of {', '.join(sorted(SETTABLE))}")
         values = [_convert(name, part) for part in text.split(",")]
@@ -103,7 +107,7 @@ def with_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
 
 # field -> (smallest allowed value, whether it must be strictly above it); None is always allowed.
 # The run settings among the fields are checked by RunSettings.check.
-LIMITS = {"frames": (1, False), "duration_s": (0, True), "pacing_fps": (0, True), "warmup_frames": (0, False),
+LIMITS = {"frames": (1, False), "duration_s": (0, True), "pacing_fps": (0.01, False), "warmup_frames": (0, False),
           "repeats": (1, False), "background_workers": (0, False), "memory_pressure_mb": (0, False),
           "opencv_threads": (1, False)}
 CHOICES = {"mouse": MOUSE_KINDS}  # field -> the values it may take
@@ -128,6 +132,8 @@ def _check(scenario: Scenario) -> None:
     for name, allowed in CHOICES.items():
         if getattr(scenario, name) not in allowed:
             refuse(f"{name}={getattr(scenario, name)!r} is not one of {', '.join(map(str, allowed))}")
+    if not isinstance(scenario.input, str) or not scenario.input.strip():
+        refuse(f"input={scenario.input!r} must be a path, cam[:N] or sample")
     try:
         scenario.settings().check()
     except UsageError as error:
@@ -136,6 +142,7 @@ def _check(scenario: Scenario) -> None:
 
 def variants(scenario: Scenario) -> list[Variant]:
     """Every combination of the sweep values, each ``repeats`` times (values checked first)."""
+    check_name(scenario.name)
     unknown = set(scenario.sweep) - set(SETTABLE)
     if unknown:
         raise UsageError(f"scenario {scenario.name}: cannot sweep {', '.join(sorted(unknown))}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from perfharness.core.errors import ModelError
-from perfharness.zoo import layout
+from perfharness.zoo import layout, variants
 from perfharness.zoo.cache import cache_errors, cache_lock, sha256_file
 from perfharness.zoo.convert import convert_to_ir
 from perfharness.zoo.download import fetch_sources
@@ -15,17 +15,20 @@ from perfharness.zoo.manifest import ModelSpec, check_precision, load_manifest
 @cache_errors()
 def model_path(set_name: str, model: str, precision: str, repair: bool = False) -> Path:
     """The verified IR of one model, converting it from its verified source on first use
-    (and, with ``repair``, again when the converted IR fails its check).
+    (and, with ``repair``, again when the converted IR fails its check). ``precision`` may name
+    a lab variant of the model instead (``perfharness/zoo/variants.py``).
 
     Raises ModelError with the fix when the model was never fetched (or, for INT8 of a set
-    without a downloader, never quantized) or a file fails its check.
+    without a downloader, never quantized; or the variant was never made) or a file fails its check.
     """
     manifest = load_manifest()
     model_set = manifest.model_set(set_name)
-    precision = check_precision(precision, model_set)
     spec = model_set.models.get(model)
     if spec is None:
         raise ModelError(f"model set {set_name!r} has no model {model!r}; it has {', '.join(model_set.models)}")
+    if variants.is_variant_name(precision):
+        return variants.find(spec, precision)
+    precision = check_precision(precision, model_set)
     fix = f"perfharness models fetch {set_name}"
     if spec.omz_name:
         xml = layout.omz_ir_path(spec, model_set.downloader["omz_precisions"][precision])
@@ -90,7 +93,8 @@ def fetch(set_name: str, log=print) -> list[Path]:
 @cache_errors()
 def verify(set_name: str) -> list[tuple[str, str, str | None]]:
     """(model, precision, problem or None) for every model and precision a set offers
-    (a quantized INT8 variant only once `perfharness models quantize` has made it)."""
+    (a quantized INT8 variant only once `perfharness models quantize` has made it), then for
+    every lab variant in the cache (precision ``variant NAME``)."""
     model_set = load_manifest().model_set(set_name)
     rows = []
     for precision in model_set.precisions:
@@ -111,4 +115,5 @@ def verify(set_name: str) -> list[tuple[str, str, str | None]]:
                     continue
                 xml = layout.ir_path(spec, precision)
             rows.append((spec.name, precision, layout.ir_problem(xml)))
+    rows += [(variant.model, f"variant {variant.name}", variants.problem(variant)) for variant in variants.listing(set_name)]
     return rows

@@ -7,6 +7,7 @@
     <cache>/media/<name><ext>                          sample media
     <cache>/media/rendered/<name>                      media rendered from them (the sample clip)
     <cache>/ir/ov-<openvino version>/<set>/<PREC>/<model>.xml|.bin|.record.json
+    <cache>/ir/ov-<openvino version>/<set>/variants/<name>/<model>.xml|.bin|.record.json   (made by the lab)
     <cache>/omz/intel/<omz name>/<omz precision>/<omz name>.xml|.bin   (omz_downloader output)
     <cache>/collector/libperfharness_itt-<source hash>.so      the ITT collector, built on demand
 
@@ -48,6 +49,15 @@ def rendered_media_path(name: str) -> Path:
 
 def ir_path(spec: ModelSpec, precision: str) -> Path:
     return cache_root() / "ir" / f"ov-{openvino_version_tag()}" / spec.set_name / precision / f"{spec.name}.xml"
+
+
+def variants_dir(set_name: str) -> Path:
+    """The folder of a set's lab variants (pruned, clustered, distilled models), one folder per name."""
+    return cache_root() / "ir" / f"ov-{openvino_version_tag()}" / set_name / "variants"
+
+
+def variant_ir_path(spec: ModelSpec, name: str) -> Path:
+    return variants_dir(spec.set_name) / name / f"{spec.name}.xml"
 
 
 def omz_root() -> Path:
@@ -98,4 +108,30 @@ def ir_problem(xml: Path) -> str | None:
     for path, key in ((xml, "xml_sha256"), (bin_path, "bin_sha256")):
         if sha256_file(path) != record.get(key):
             return f"{path} does not match the sha256 recorded when it was made (tampered or truncated)"
+    return None
+
+
+def rendered_record_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.record.json")
+
+
+def write_rendered_record(path: Path, **extra: object) -> None:
+    """Record the sha256 of a file rendered into the cache (the sample clip) as it was made."""
+    record = {"sha256": sha256_file(path), **extra}
+    atomic_write_bytes(rendered_record_path(path), json.dumps(record, indent=1).encode())
+
+
+def rendered_problem(path: Path) -> str | None:
+    """Why the rendered file ``path`` cannot be used (missing, no or damaged record, sha256
+    mismatch), or None. Hashes the whole file: for ``models verify``, not for every run."""
+    record_file = rendered_record_path(path)
+    for needed in (path, record_file):
+        if not needed.exists():
+            return f"{needed} is missing"
+    try:
+        record = json.loads(record_file.read_bytes())
+    except ValueError:
+        record = None
+    if not isinstance(record, dict) or sha256_file(path) != record.get("sha256"):
+        return f"{path} does not match the sha256 recorded when it was rendered (damaged)"
     return None
