@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import cv2
 import numpy as np
 import pytest
@@ -9,6 +11,12 @@ import pytest
 from perfharness import zoo
 from perfharness.gaze.pipeline import GazePipeline, build_pipeline
 from perfharness.runtime.engine import EngineConfig
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _results_store(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Jobs record themselves in the results store: the tests' go to a temporary one, never the user's."""
+    os.environ["PERFHARNESS_STORE"] = str(tmp_path_factory.mktemp("store") / "store.sqlite")
 
 
 @pytest.fixture(scope="session")

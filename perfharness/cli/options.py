@@ -57,3 +57,12 @@ def load_scenario(args: argparse.Namespace) -> Scenario:
 
             raise UsageError(f"{option} {folder}: is not a directory")
     return scenario
+
+
+def add_store_option(parser: argparse.ArgumentParser, *, job: bool = False) -> None:
+    """``--store URL`` (and, for a job that records itself when it ends, ``--no-store``)."""
+    parser.add_argument("--store", metavar="URL",
+                        help="the results store: sqlite:///PATH, a path, or postgresql://USER@HOST:PORT/DB "
+                             "(default $PERFHARNESS_STORE, else ~/.local/share/perfharness/store.sqlite)")
+    if job:
+        parser.add_argument("--no-store", action="store_true", help="do not record this run in the results store")

@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from perfharness.cli.options import add_store_option
 from perfharness.core.argtypes import input_spec, positive_int
 from perfharness.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from perfharness.peer.plan import MODES
@@ -47,6 +48,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="a RunSettings field of our side, such as threads=1 or inference_precision=bf16 "
                              "(EngineConfig's num_threads, num_streams and performance_hint also accepted; an "
                              "unknown KEY is refused with the list); repeatable")
+    add_store_option(parser, job=True)
     parser.set_defaults(handler=run_peer)
 
 
@@ -83,6 +85,9 @@ def run_peer(args: argparse.Namespace) -> int:
     except ChildError as error:
         print(f"perfharness: error: {error}", file=sys.stderr)
         return EXIT_FAILED
+    from perfharness.results.store.keep import keep_run_dir
+
+    keep_run_dir(out, args.store, args.no_store)
     if interrupted:
         print(f"perfharness: interrupted; the report was written to {out}", file=sys.stderr)
         return EXIT_INTERRUPTED

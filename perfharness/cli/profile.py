@@ -16,7 +16,7 @@ import signal
 import sys
 from typing import Any
 
-from perfharness.cli.options import add_scenario_options, load_scenario
+from perfharness.cli.options import add_scenario_options, add_store_option, load_scenario
 from perfharness.core import interrupts
 from perfharness.core.argtypes import positive_int
 from perfharness.core.children import Child
@@ -44,6 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                              "shown, else fp)")
     parser.add_argument("--perf", metavar="PATH", help="the perf executable (default: perf on PATH)")
     parser.add_argument("--dry-run", action="store_true", help="print the command lines; run nothing")
+    add_store_option(parser, job=True)
     parser.set_defaults(handler=run_profile)
 
 
@@ -69,7 +70,7 @@ def run_profile(args: argparse.Namespace) -> int:
             raise UsageError(f"perf may not sample here: {problem}")
         run_dir = RunDir.use(args.run_dir) if args.run_dir else RunDir.create(args.out, scenario.name)
     workload = [sys.executable, "-m", "perfharness", "scenario", "run", args.name, "--run-dir", str(run_dir),
-                "--no-progress", *scenario_args(args.frames, args.overrides)]
+                "--no-progress", "--no-store", *scenario_args(args.frames, args.overrides)]
     record = perf.record_command(executable, run_dir.file(PERF_DATA), workload, args.frequency, call_graph)
     if args.dry_run:
         for command in (record, perf.script_command(executable, run_dir.file(PERF_DATA))):
@@ -94,6 +95,9 @@ def run_profile(args: argparse.Namespace) -> int:
         if failure is None and not interrupted:
             raise
         print(f"perfharness: note: the samples could not be attributed: {error}", file=sys.stderr)
+    from perfharness.results.store.keep import keep_run_dir
+
+    keep_run_dir(run_dir.path, args.store, args.no_store)
     if failure:
         print(f"perfharness: error: {failure} (run directory {run_dir})", file=sys.stderr)
         return failure.exit_code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from perfharness.cli.options import add_scenario_options, load_scenario
+from perfharness.cli.options import add_scenario_options, add_store_option, load_scenario
 from perfharness.core import interrupts
 from perfharness.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, UsageError
 from perfharness.results.run_dir import REPORT_HTML, RunDir
@@ -39,6 +39,9 @@ def _run(args: argparse.Namespace) -> int:
     for check in metrics["checks"]:
         print(f"check {'PASS' if check['passed'] else 'FAIL'}: {check['name']}: {check['detail']}")
     run_dir = metrics["run_dir"]
+    from perfharness.results.store.keep import keep_run_dir
+
+    keep_run_dir(run_dir, args.store, args.no_store)
     print(f"report: {RunDir(run_dir).file(REPORT_HTML)}")
     if not metrics["complete"] or interrupts.received() is not None:
         print("interrupted: the run directory holds what was measured, marked incomplete"
@@ -61,4 +64,5 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--no-resources", action="store_true")
     run.add_argument("--no-itt", action="store_true")
     run.add_argument("--no-progress", action="store_true")
+    add_store_option(run, job=True)
     run.set_defaults(handler=_run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,18 @@ def git_revision() -> str | None:
     return lines[1]
 
 
+def machine() -> dict[str, Any]:
+    """The machine a run ran on beyond its CPU: host name, architecture, OS family, memory."""
+    import psutil
+
+    return {"name": platform.node(), "arch": platform.machine(), "system": platform.system(),
+            "memory_bytes": psutil.virtual_memory().total}
+
+
 def new_manifest(kind: str, name: str, description: str, config: dict[str, Any], started_utc: str | None = None,
                  **sections: Any) -> dict[str, Any]:
     """A manifest for a run of ``kind`` (scenario, peer, ...) called ``name``, not yet complete:
-    ``{kind: name, description, complete, started_utc, config, versions, git_revision, cpu, os}``
+    ``{kind: name, description, complete, started_utc, config, versions, git_revision, cpu, os, machine}``
     and ``sections``."""
     versions = sysinfo.software_versions()
     return {
@@ -42,5 +51,6 @@ def new_manifest(kind: str, name: str, description: str, config: dict[str, Any],
         "git_revision": git_revision(),
         "cpu": sysinfo.cpu_info(),
         "os": versions["os"],
+        "machine": machine(),
         **sections,
     }

@@ -8,13 +8,18 @@ it through ``RunDir`` only.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from perfharness.core.atomic import atomic_write_text
 from perfharness.core.errors import UsageError
+from perfharness.core.inputs import read_json
+from perfharness.core.outputs import writing
 from perfharness.instrument.resources import ResourceSample, read_samples
 from perfharness.results import stamps
 from perfharness.results.frames import FrameRow, read_frames
@@ -23,6 +28,7 @@ from perfharness.results.vtune_csv import read_vtune_csv
 # What a scenario run writes
 MANIFEST, METRICS, FRAMES, RESOURCES, TRACE = "manifest.json", "metrics.json", "frames.csv", "resources.csv", "trace.json"
 REPORT_HTML, REPORT_MD, PLOTS = "report.html", "report.md", "plots"
+CHECKS_LOG = "checks.log"  # tracebacks of scenario checks that raised, for the scenario's author
 # What `perfharness vtune` adds
 VTUNE_RESULT, VTUNE_SUMMARY, VTUNE_BY_TASK = "vtune", "vtune-summary.csv", "vtune-hotspots-by-task.csv"
 VTUNE_TABLES = (VTUNE_SUMMARY, VTUNE_BY_TASK)
@@ -34,11 +40,23 @@ REPORT_OUTPUTS = (REPORT_HTML, REPORT_MD, PLOTS)
 ATTEMPTS = 100  # runs of one name started in one second
 
 
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")  # what a run's name may be: it becomes a folder name
+
+
+def check_name(name: str) -> str:
+    """``name`` when it can name a run directory (letters, digits, ``_ . + -``, no path, at most
+    100 characters); UsageError otherwise, so a scenario called ``../x`` cannot write outside --out."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise UsageError(f"run name {name!r}: use letters, digits, '_', '.', '+' and '-' only (it names a folder)")
+    return name
+
+
 class RunDir:
     """One run directory (which may not exist yet: see ``planned``)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._lock: int | None = None
 
     def __str__(self) -> str:
         return str(self.path)
@@ -51,7 +69,7 @@ class RunDir:
     @classmethod
     def planned(cls, out_root: Path, name: str) -> RunDir:
         """``<out_root>/<UTC time>-<name>``: the directory a run started now gets (not created)."""
-        return cls(Path(out_root) / f"{stamps.compact()}-{name}")
+        return cls(Path(out_root) / f"{stamps.compact()}-{check_name(name)}")
 
     @classmethod
     def create(cls, out_root: Path, name: str) -> RunDir:
@@ -79,6 +97,25 @@ class RunDir:
             raise UsageError(f"cannot use {path} as a run directory: {error.strerror}") from None
         return cls(path)
 
+    def lock(self) -> None:
+        """Hold this run directory for this process until ``unlock`` or exit (an advisory lock on
+        the directory itself, so nothing is left in it): UsageError when another run writes it."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as error:
+            raise UsageError(f"cannot use {self.path} as a run directory: {error.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise UsageError(f"run directory {self.path} is being written by another run; give another --run-dir") from None
+        self._lock = fd
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
     def file(self, name: str) -> Path:
         """The path of one of its files (one of the names above)."""
         return self.path / name
@@ -90,13 +127,26 @@ class RunDir:
     # --- JSON files and the manifest -----------------------------------------------------------
 
     def write_json(self, name: str, data: dict[str, Any]) -> None:
-        """Write ``name`` whole (atomically)."""
-        atomic_write_text(self.file(name), json.dumps(data, indent=1, default=str))
+        """Write ``name`` whole (atomically); OutputError when the disk cannot take it."""
+        with writing(self.file(name)):
+            atomic_write_text(self.file(name), json.dumps(data, indent=1, default=str))
 
     def read_json(self, name: str, missing: dict[str, Any] | None = None) -> dict[str, Any] | None:
-        """The content of ``name``, or ``missing`` when there is no such file."""
+        """The content of ``name`` (a JSON object), or ``missing`` when there is no such file;
+        UsageError (one line) when it is not a regular file or not an object."""
         path = self.file(name)
-        return json.loads(path.read_text()) if path.exists() else missing
+        if not os.path.lexists(path):
+            return missing
+        data = read_json(path)
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: not a JSON object")
+        return data
+
+    def append_log(self, name: str, text: str) -> None:
+        """Append ``text`` to the log file ``name`` (a regular file, never through a link)."""
+        with writing(self.file(name)), open(os.open(self.file(name), os.O_WRONLY | os.O_CREAT | os.O_APPEND
+                                                     | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644), "a") as log:
+            log.write(text)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         self.write_json(MANIFEST, manifest)
