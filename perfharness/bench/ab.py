@@ -11,6 +11,7 @@ pytest-benchmark file, and B is gated against A like ``perfharness compare``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 import subprocess
 import tempfile
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfharness.bench.runner import Suite, merge, run_worker, write_document
+from perfharness.bench.runner import Suite, check_selection, merge, run_worker, write_document
 from perfharness.core.errors import UsageError
 
 
@@ -41,7 +42,7 @@ def parse_assignment(text: str) -> tuple[str, str]:
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=120)
+        return subprocess.run(["git", "-C", str(root), *args], check=False, capture_output=True, text=True, timeout=120)
     except FileNotFoundError:
         raise UsageError("bench ab with revisions needs git on PATH") from None
 
@@ -105,8 +106,10 @@ def run_ab(root: Path, variants: tuple[Variant, Variant], pairs: int, suite: Sui
             out.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise UsageError(f"--out {out}: cannot create it ({error.strerror})") from None
-        sides = [Suite(path, suite.keyword, suite.min_rounds, suite.max_time, {**suite.env, **v.env})
-                 for path, v in zip(paths, variants)]
+        sides = [dataclasses.replace(suite, root=path, env={**suite.env, **v.env}) for path, v in zip(paths, variants)]
+        if suite.measure.deterministic:
+            for side in sides:
+                check_selection(side, Path(folder))
         try:
             for k in range(pairs):
                 order = f"{k}/{pairs}"

@@ -23,6 +23,12 @@ Without ``--normalize``, when the reference benchmark itself moved by more than 
 threshold the machine changed between the runs: a regression or improvement becomes ``unstable``
 when that move could account for it (divided by the reference's ratio, it no longer clears the
 threshold in the same direction); one larger than the machine's change stands.
+
+Counts (a deterministic measure: instructions, cycles) need none of this: they do not move with
+the machine. The ratio is of the same locations, the interval runs from the most favourable to
+the least favourable pair of rounds, the threshold is ``Gates.deterministic`` for every
+benchmark, and the verdict is ``unstable`` only when a side's own counts disagree by more than
+half of it (``decide_counted``). Runs of different measures are refused.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from perfharness.bench.gates import DEFAULT_REFERENCE, Gates
+from perfharness.bench.measure import DEFAULT, Measure
 from perfharness.bench.storage import Benchmark, Run
 from perfharness.core.errors import UsageError
 from perfharness.stats.bootstrap import (
@@ -88,6 +95,7 @@ class Comparison:
     drift: Drift | None
     warnings: list[str]
     notes: list[str] = dataclasses.field(default_factory=list)  # what the verdicts rest on
+    measure: Measure = DEFAULT
 
     def count(self, verdict: str) -> int:
         return sum(row.verdict == verdict for row in self.rows)
@@ -121,12 +129,31 @@ def decide(ratio: float, low: float, high: float, p_value: float, threshold: flo
     return "no change", "significant but within the threshold" if slower or faster else ""
 
 
+def decide_counted(ratio: float, spread: tuple[float, float], threshold: float) -> tuple[str, str]:
+    """The verdict on counts: ``spread`` is how far each side's rounds are apart (max / min - 1)."""
+    for side, apart in zip(("baseline", "candidate"), spread):
+        if apart > threshold / 2:
+            return "unstable", (f"the {side}'s counts differ by {apart:.2%} between rounds (limit {threshold / 2:.2%}): "
+                                "something in the call is not deterministic")
+    if ratio > 1 + threshold:
+        return "regression", ""
+    if ratio < 1 / (1 + threshold):
+        return "improvement", ""
+    return "no change", ""
+
+
 def compare(baseline: Run | list[Run], candidate: Run | list[Run], gates: Gates, *, confidence: float = 0.95,
             normalize: bool = False, reference: str = DEFAULT_REFERENCE) -> Comparison:
     """Compare every benchmark found in all runs of both sides, except the reference. UsageError
     on unusable input."""
     baselines, candidates = _as_list(baseline), _as_list(candidate)
     runs = baselines + candidates
+    measure = _measure(runs)
+    if measure.deterministic:
+        if normalize:
+            raise UsageError(f"--normalize divides times by the reference's; {measure.name} do not drift with the "
+                             "machine: drop --normalize")
+        return _compare_counts(baselines, candidates, gates, confidence, reference, measure)
     references = [run.find(reference) for run in runs]
     if normalize and None in references:
         missing = runs[references.index(None)].path
@@ -155,6 +182,51 @@ def compare(baseline: Run | list[Run], candidate: Run | list[Run], gates: Gates,
     return Comparison(baselines, candidates, rows, confidence, normalize, drift,
                       _warnings(baselines, candidates, references, drift, normalize, gates.default),
                       [note] if note else [])
+
+
+def _measure(runs: list[Run]) -> Measure:
+    """The one measure of every benchmark of ``runs``; UsageError when they mix measures."""
+    found: dict[str, Run] = {}
+    for run in runs:
+        for bench in run.benchmarks.values():
+            found.setdefault(bench.measure.name, run)
+    if len(found) > 1:
+        held = ", ".join(f"{name} in {run.path}" for name, run in found.items())
+        raise UsageError(f"the runs hold different measures ({held}): compare runs of one measure")
+    return next(iter(runs[0].benchmarks.values())).measure if runs[0].benchmarks else DEFAULT
+
+
+def _compare_counts(baselines: list[Run], candidates: list[Run], gates: Gates, confidence: float, reference: str,
+                    measure: Measure) -> Comparison:
+    runs = baselines + candidates
+    references = [run.find(reference) for run in runs]
+    keys = [key for key, bench in runs[0].benchmarks.items()
+            if bench is not references[0] and all(key in run.benchmarks for run in runs)]
+    if not keys:
+        raise UsageError(f"no common benchmarks in {' and '.join(str(run.path) for run in runs)} (paired by name)")
+    _require_rounds(runs, keys, references)
+    rows = [_counted_row(key, [run.benchmarks[key] for run in baselines], [run.benchmarks[key] for run in candidates],
+                         gates.deterministic) for key in keys]
+    drift = None
+    if None not in references:
+        row = _counted_row(reference, references[:len(baselines)], references[len(baselines):], gates.deterministic)
+        drift = Drift(reference, row.ratio, row.low, row.high)
+    note = (f"{measure.name} counted under callgrind: deterministic, one threshold for every benchmark "
+            f"({gates.deterministic:.1%}), the range spans the extreme rounds")
+    warnings = _warnings(baselines, candidates, references, None, True, gates.default)
+    return Comparison(baselines, candidates, rows, confidence, False, drift, warnings, [note], measure)
+
+
+def _counted_row(name: str, base: list[Benchmark], cand: list[Benchmark], threshold: float) -> Row:
+    """One benchmark's counts compared (see ``decide_counted``)."""
+    sides = [[location(p) for bench in side for p in bench.processes] for side in (base, cand)]
+    rounds = [np.concatenate([bench.rounds for bench in side]) for side in (base, cand)]
+    baseline, candidate = float(np.mean(sides[0])), float(np.mean(sides[1]))
+    ratio = candidate / baseline
+    low, high = rounds[1].min() / rounds[0].max(), rounds[1].max() / rounds[0].min()
+    spread = tuple(float(r.max() / r.min() - 1) for r in rounds)
+    verdict, reason = decide_counted(ratio, spread, threshold)
+    return Row(name, baseline, candidate, ratio, low, high, math.nan, threshold, verdict, reason)
 
 
 def _explained_by(row: Row, drift: Drift) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from perfharness.bench.compare import VERDICTS, Comparison, Drift, Row
 from perfharness.bench.storage import Run
 
-HEADER = ("benchmark", "baseline p10 ms", "candidate p10 ms", "ratio", "{level} CI", "p", "gate", "verdict")
+HEADER = ("benchmark", "baseline p10 {unit}", "candidate p10 {unit}", "ratio", "{level} CI", "p", "gate", "verdict")
+UNITS = {"time": "ms", "instructions": "M instr", "cycles": "M cycles"}  # what a row's values are printed in
 
 
 def summary(comparison: Comparison) -> str:
@@ -17,7 +20,7 @@ def summary(comparison: Comparison) -> str:
 
 def format_table(comparison: Comparison) -> str:
     """A header line per run, the normalisation or drift line, the table, and the summary."""
-    cells = [_header(comparison)] + [_cells(row, ", ", "[{}]") for row in comparison.rows]
+    cells = [_header(comparison)] + [_cells(row, ", ", "[{}]", comparison) for row in comparison.rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(HEADER) - 1)]
     lines = [f"baseline:  {_describe(comparison.baseline)}", f"candidate: {_describe(comparison.candidate)}"]
     lines += [f"note: {note}" for note in comparison.notes]
@@ -42,7 +45,7 @@ def format_markdown(comparison: Comparison) -> str:
     header = _header(comparison)
     lines += ["| " + " | ".join(header) + " |", "|:--|" + "--:|" * (len(header) - 2) + ":--|"]
     for row in comparison.rows:
-        cells = _cells(row, "–", "{}")
+        cells = _cells(row, "–", "{}", comparison)
         cells[0] = f"`{cells[0]}`".replace("|", "\\|")
         cells[-1] = f"**{cells[-1]}**" if row.verdict == "regression" else cells[-1].replace("|", "\\|")
         lines.append("| " + " | ".join(cells) + " |")
@@ -50,12 +53,14 @@ def format_markdown(comparison: Comparison) -> str:
 
 
 def _header(comparison: Comparison) -> list[str]:
-    return [cell.format(level=f"{comparison.confidence:.0%}") for cell in HEADER]
+    level = "range" if comparison.measure.deterministic else f"{comparison.confidence:.0%} CI"
+    return [cell.replace("{level} CI", level).format(unit=UNITS[comparison.measure.name]) for cell in HEADER]
 
 
-def _cells(row: Row, dash: str, brackets: str) -> list[str]:
+def _cells(row: Row, dash: str, brackets: str, comparison: Comparison) -> list[str]:
     verdict = f"{row.verdict}: {row.reason}" if row.reason else row.verdict
-    return [row.name, _ms(row.baseline_time), _ms(row.candidate_time), f"{row.ratio:.3f}",
+    value = _millions if comparison.measure.deterministic else _ms
+    return [row.name, value(row.baseline_time), value(row.candidate_time), f"{row.ratio:.3f}",
             brackets.format(f"{row.low:.3f}{dash}{row.high:.3f}"), _p(row.p_value), _percent(row.threshold), verdict]
 
 
@@ -76,6 +81,9 @@ def _describe(runs: list[Run], quote: str = "") -> str:
 
 
 def _drift(drift: Drift, comparison: Comparison, quote: str = "") -> str:
+    if comparison.measure.deterministic:  # counts: the reference moves with OpenVINO, not with the machine
+        return (f"reference {quote}{drift.name}{quote} (counted): candidate/baseline {drift.ratio:.3f} "
+                f"(range {drift.low:.3f}–{drift.high:.3f})")
     what = "ratios normalised by" if comparison.normalized else "not normalised; reference"
     return (f"{what} {quote}{drift.name}{quote}: candidate/baseline {drift.ratio:.3f} "
             f"({comparison.confidence:.0%} CI {drift.low:.3f}–{drift.high:.3f})")
@@ -86,7 +94,13 @@ def _ms(seconds: float) -> str:
     return f"{milliseconds:#.4g}" if milliseconds < 1000 else f"{milliseconds:.0f}"
 
 
+def _millions(count: float) -> str:
+    return f"{count / 1e6:.3f}"
+
+
 def _p(p_value: float) -> str:
+    if math.isnan(p_value):  # counts: no test
+        return "–"
     return "<0.001" if p_value < 0.001 else f"{p_value:.3f}"
 
 

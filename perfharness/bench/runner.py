@@ -8,6 +8,10 @@ minute lands on different benchmarks in different workers. The merged file is wh
 pytest-benchmark writes (its ``compare`` reads it): per benchmark the rounds of all workers one
 after another in ``stats.data``, stats recomputed by pytest-benchmark's own ``Stats``, and
 ``extra_info["rounds_per_process"]`` saying how many rounds came from each worker.
+
+Under a deterministic measure (``perfharness.bench.measure``) each worker runs its benchmarks
+under callgrind (its conftest starts it there); before any worker, the selection is collected
+once without valgrind, so that a benchmark that cannot be counted is refused in one line.
 """
 
 from __future__ import annotations
@@ -22,26 +26,30 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perfharness.bench.measure import DEFAULT, MEASURE_ENV, Measure
 from perfharness.bench.storage import PROCESS_ROUNDS
 from perfharness.core.atomic import atomic_write_text
 from perfharness.core.children import spawn
 from perfharness.core.errors import UsageError
+from perfharness.core.outputs import writing
 from perfharness.results import stamps
 
 ORDER_ENV = "PERFHARNESS_BENCH_ORDER"  # "k/N": rotate the collected benchmarks by k/N of their number
 NO_TESTS_COLLECTED = 5  # pytest's exit status when -k selects nothing
+PYTEST_USAGE_ERROR = 4  # a conftest refused the selection (pytest.UsageError)
 
 
 @dataclass(frozen=True)
 class Suite:
     """What a worker runs: the benchmarks of the checkout at ``root``, with pytest-benchmark's
-    round settings, and environment assignments of the variant (``env``)."""
+    round settings, environment assignments of the variant (``env``) and the measure."""
 
     root: Path
     keyword: str | None = None
     min_rounds: int = 15
     max_time: float = 0.5
     env: Mapping[str, str] = field(default_factory=dict)
+    measure: Measure = DEFAULT
 
     def command(self, json_path: Path) -> list[str]:
         command = [sys.executable, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider",
@@ -51,8 +59,8 @@ class Suite:
         return command + (["-k", self.keyword] if self.keyword else [])
 
     def environment(self, order: str) -> dict[str, str]:
-        path = os.pathsep.join(filter(None, [str(self.root), os.environ.get("PYTHONPATH")]))
-        return {**os.environ, **self.env, ORDER_ENV: order, "PYTHONPATH": path}
+        path = os.pathsep.join(filter(None, [str(self.root), self.env.get("PYTHONPATH", os.environ.get("PYTHONPATH"))]))
+        return {**os.environ, **self.env, ORDER_ENV: order, "PYTHONPATH": path, MEASURE_ENV: self.measure.name}
 
 
 def source_root() -> Path:
@@ -82,12 +90,30 @@ def run_worker(suite: Suite, order: str, folder: Path, label: str) -> dict:
     worker = spawn(f"benchmark worker {label}", suite.command(json_path), log=log_path, cwd=suite.root,
                    env=suite.environment(order))
     status = worker.wait()
+    last = worker.last_line()  # before close: it reads the log through the open handle
     worker.close()
     if status == NO_TESTS_COLLECTED:
         raise UsageError(f"no benchmark matches -k {suite.keyword!r}" if suite.keyword else "no benchmark collected")
     if status != 0 or not json_path.exists():
-        raise WorkerFailed(f"benchmark worker {label} exited {status}: {worker.last_line() or 'no output'}")
+        raise WorkerFailed(f"benchmark worker {label} exited {status}: {last or 'no output'}")
     return json.loads(json_path.read_text())
+
+
+def check_selection(suite: Suite, folder: Path) -> None:
+    """Collect the suite's selection once, without running it (and without valgrind): UsageError
+    when ``-k`` selects nothing or a benchmark the measure cannot count."""
+    command = [arg for arg in suite.command(folder / "collect.json") if not arg.startswith("--benchmark-json=")]
+    collector = spawn("benchmark collection", command + ["--collect-only"], log=folder / "collect.log",
+                      cwd=suite.root, env=suite.environment("0/1"))
+    status = collector.wait()
+    last = collector.last_line()
+    collector.close()
+    if status == NO_TESTS_COLLECTED:
+        raise UsageError(f"no benchmark matches -k {suite.keyword!r}" if suite.keyword else "no benchmark collected")
+    if status == PYTEST_USAGE_ERROR:
+        raise UsageError(last.removeprefix("ERROR: "))
+    if status != 0:
+        raise WorkerFailed(f"collecting the benchmarks exited {status}: {last or 'no output'}")
 
 
 def merge(documents: Sequence[dict], planned: int | None = None) -> dict:
@@ -124,7 +150,8 @@ def merge(documents: Sequence[dict], planned: int | None = None) -> dict:
                            "stats": {**stats.as_dict(), "data": data, "iterations": entries[0]["stats"].get("iterations", 1)}})
     merged = {**documents[0], "benchmarks": benchmarks,
               "datetime": stamps.iso()}
-    merged["perfharness"] = {"processes": len(documents), "processes_planned": planned or len(documents)}
+    merged["perfharness"] = {"processes": len(documents), "processes_planned": planned or len(documents),
+                             "measure": (benchmarks[0]["extra_info"] if benchmarks else {}).get("measure", "time")}
     return merged
 
 
@@ -156,15 +183,16 @@ def save_path(storage: Path, name: str) -> Path:
 
 
 def write_document(path: Path, document: dict) -> None:
-    try:
+    """Write a pytest-benchmark document whole; OutputError when the disk cannot take it."""
+    with writing(path):
         atomic_write_text(path, json.dumps(document, indent=4))
-    except OSError as error:
-        raise UsageError(f"{path}: cannot write ({error.strerror})") from None
 
 
 def bench_run(suite: Suite, processes: int, out: Path, progress: Callable[[str], None]) -> tuple[Path, bool]:
     """Run and merge; write ``out``; (the file, whether every worker ran)."""
     with tempfile.TemporaryDirectory(prefix="perfharness-bench-") as folder:
+        if suite.measure.deterministic:
+            check_selection(suite, Path(folder))
         documents, complete = run_processes(suite, processes, Path(folder), progress=progress)
         if not documents:
             raise KeyboardInterrupt

@@ -9,12 +9,16 @@ import sys
 from pathlib import Path
 
 from perfharness.bench.gates import DEFAULT_REFERENCE, parse_percent
+from perfharness.cli.options import add_store_option
 from perfharness.core.argtypes import output_file, positive_float, positive_int
 from perfharness.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, UsageError
+from perfharness.core.outputs import check_target, output_error
 from perfharness.results import stamps
 
 DEFAULT_PROCESSES = 5
 DEFAULT_PAIRS = 5
+DETERMINISTIC_PROCESSES = 2  # counts agree between processes: two show that they do
+DETERMINISTIC_PAIRS = 1
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -26,10 +30,14 @@ def register(commands: argparse._SubParsersAction) -> None:
                     "two runs; `compare BASE1 BASE2 ... --vs CAND1 CAND2 ...` treats each file as one run "
                     "of its side, so the spread between runs is part of the verdict.",
         usage="%(prog)s BASELINE CANDIDATE | BASELINE... --vs CANDIDATE... [options]")
-    compare.add_argument("runs", nargs="+", metavar="RUN", help="the baseline run(s) (and the candidate, without --vs)")
+    compare.add_argument("runs", nargs="*", metavar="RUN", help="the baseline run(s) (and the candidate, without --vs)")
     compare.add_argument("--vs", nargs="+", metavar="RUN", help="the candidate run(s)")
     compare.add_argument("--last", type=positive_int, metavar="K",
                          help="each baseline given by name stands for its K most recent saved runs")
+    compare.add_argument("--store", nargs="?", const="", metavar="URL",
+                         help="the baseline is the --last K (default 5) newest comparable runs in the results store "
+                              "(URL, else $PERFHARNESS_STORE, else the default store)")
+    compare.add_argument("--machine", metavar="NAME", help="with --store: the machine's name (default: the candidate's)")
     _gate_options(compare)
     compare.set_defaults(handler=run_compare)
     _accept_negative_thresholds(compare)
@@ -41,14 +49,16 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Run tests/benchmarks in N fresh worker processes (each a new interpreter with freshly "
                     "compiled models, benchmarks rotated between workers) and merge them into one "
                     "pytest-benchmark file that keeps which process each round came from.")
-    run.add_argument("--processes", type=positive_int, default=DEFAULT_PROCESSES,
-                     help=f"worker processes (default {DEFAULT_PROCESSES})")
+    run.add_argument("--processes", type=positive_int,
+                     help=f"worker processes (default {DEFAULT_PROCESSES}; {DETERMINISTIC_PROCESSES} with a "
+                          "deterministic --measure)")
     where = run.add_mutually_exclusive_group()
     where.add_argument("--save", metavar="NAME", help="save as .benchmarks/<machine>/NNNN_NAME.json (default: baseline)")
     where.add_argument("--json", type=output_file, metavar="FILE", help="write the merged file here instead")
     run.add_argument("--storage", type=Path, default=Path(".benchmarks"), metavar="DIR",
                      help="where --save puts runs (default .benchmarks)")
     _suite_options(run)
+    add_store_option(run, job=True)
     run.set_defaults(handler=run_bench)
 
     ab = bench_commands.add_parser(
@@ -62,11 +72,13 @@ def register(commands: argparse._SubParsersAction) -> None:
                     help="an environment assignment of the baseline (repeatable)")
     ab.add_argument("--candidate-env", action="append", default=[], type=_assignment, metavar="NAME=VALUE",
                     help="an environment assignment of the candidate (repeatable), e.g. PERFHARNESS_BENCH_SLOWDOWN=0.10")
-    ab.add_argument("--pairs", type=positive_int, default=DEFAULT_PAIRS, help=f"A/B pairs (default {DEFAULT_PAIRS})")
+    ab.add_argument("--pairs", type=positive_int,
+                    help=f"A/B pairs (default {DEFAULT_PAIRS}; {DETERMINISTIC_PAIRS} with a deterministic --measure)")
     ab.add_argument("--out", type=Path, metavar="DIR",
                     help="where baseline.json and candidate.json go (default .benchmarks/ab-<UTC time>)")
     _suite_options(ab)
     _gate_options(ab)
+    add_store_option(ab, job=True)
     ab.set_defaults(handler=run_ab)
     _accept_negative_thresholds(ab)
 
@@ -90,6 +102,9 @@ def _suite_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-rounds", type=positive_int, default=15, help="rounds per benchmark and process (default 15)")
     parser.add_argument("--max-time", type=positive_float, default=0.5,
                         help="seconds per benchmark and process, beyond the minimum rounds (default 0.5)")
+    parser.add_argument("--measure", type=_measure, default="time", metavar="MEASURE",
+                        help="time (default); instructions or cycles: counted under valgrind's callgrind, "
+                             "deterministic (docs/benchmarking.md)")
 
 
 def _accept_negative_thresholds(parser: argparse.ArgumentParser) -> None:
@@ -102,6 +117,8 @@ def run_compare(args: argparse.Namespace) -> int:
     """Print the table (warnings on stderr), write the Markdown, return the exit status."""
     from perfharness.bench.storage import load_run, resolve_last
 
+    if args.store is not None:
+        return _gate_against_store(args)
     if args.vs is None and len(args.runs) != 2:
         raise UsageError(f"give BASELINE CANDIDATE, or BASELINE... --vs CANDIDATE... (got {len(args.runs)} runs "
                          "and no --vs)")
@@ -111,14 +128,31 @@ def run_compare(args: argparse.Namespace) -> int:
     return _gate(args, [load_run(spec) for spec in base_specs], [load_run(spec) for spec in cand_specs])
 
 
+def _gate_against_store(args: argparse.Namespace) -> int:
+    """``compare --store [--machine M] --last K --vs CANDIDATE``."""
+    from perfharness.bench.storage import MAX_FILE_BYTES, parse_run, resolve
+    from perfharness.bench.store_baseline import store_baseline
+    from perfharness.core.inputs import read_json
+
+    if args.runs or not args.vs or len(args.vs) != 1:
+        raise UsageError("with --store give no baseline runs and one candidate: compare --store --last K --vs CANDIDATE")
+    path = resolve(args.vs[0])
+    document = read_json(path, limit=MAX_FILE_BYTES)
+    candidate = parse_run(document, path)
+    baselines = store_baseline(candidate, document, args.last or 5, args.machine, args.store or None)
+    print(f"perfharness: baseline: {len(baselines)} stored runs ({', '.join(str(b.path) for b in baselines)})",
+          file=sys.stderr)
+    return _gate(args, baselines, [candidate])
+
+
 def _gate(args: argparse.Namespace, baselines: list, candidates: list) -> int:
     from perfharness.bench.compare import compare
     from perfharness.bench.gates import load_gates
     from perfharness.bench.report import format_markdown, format_table
     from perfharness.core.atomic import atomic_write_bytes
 
-    if args.markdown is not None and args.markdown.is_dir():
-        raise UsageError(f"--markdown {args.markdown} is a directory; give the name of the file to write")
+    if args.markdown is not None:
+        check_target(args.markdown, "--markdown", make_folder=True)
     gates = load_gates(args.config, args.threshold)
     comparison = compare(baselines, candidates, gates, confidence=args.confidence, normalize=args.normalize,
                          reference=args.reference)
@@ -129,7 +163,7 @@ def _gate(args: argparse.Namespace, baselines: list, candidates: list) -> int:
         try:
             atomic_write_bytes(args.markdown, format_markdown(comparison).encode())
         except OSError as error:
-            raise UsageError(f"{args.markdown}: cannot write ({error.strerror})") from None
+            raise output_error(args.markdown, error) from None
     return EXIT_FAILED if comparison.count("regression") else 0
 
 
@@ -141,14 +175,21 @@ def run_bench(args: argparse.Namespace) -> int:
     """``bench run``: the merged file's path on stdout; 130 when interrupted (what ran is kept)."""
     from perfharness.bench.runner import Suite, WorkerFailed, bench_run, save_path, source_root
 
-    suite = Suite(source_root(), args.keyword, args.min_rounds, args.max_time)
+    suite = Suite(source_root(), args.keyword, args.min_rounds, args.max_time, measure=args.measure)
     out = args.json or save_path(args.storage, args.save or "baseline")
+    if args.json:
+        check_target(args.json, "--json")  # before anything runs, not after
     try:
-        path, complete = bench_run(suite, args.processes, out, _progress)
+        _prepare(args.measure)
+        processes = args.processes or (DETERMINISTIC_PROCESSES if args.measure.deterministic else DEFAULT_PROCESSES)
+        path, complete = bench_run(suite, processes, out, _progress)
     except WorkerFailed as error:
         print(f"perfharness: error: {error}", file=sys.stderr)
         return 1
     print(path)
+    from perfharness.bench.store_record import keep_benchmark_file
+
+    keep_benchmark_file(path, args.store, args.no_store)
     if not complete:
         _progress("interrupted: the file holds the workers that finished")
         return EXIT_INTERRUPTED
@@ -170,17 +211,40 @@ def run_ab(args: argparse.Namespace) -> int:
     out = args.out or Path(".benchmarks") / f"ab-{stamps.compact()}"
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: is not a directory")
-    suite = Suite(root, args.keyword, args.min_rounds, args.max_time)
+    suite = Suite(root, args.keyword, args.min_rounds, args.max_time, measure=args.measure)
+    planned = args.pairs or (DETERMINISTIC_PAIRS if args.measure.deterministic else DEFAULT_PAIRS)
     try:
-        baseline, candidate, pairs, complete = run_pairs(root, variants, args.pairs, suite, out, _progress)
+        _prepare(args.measure)
+        baseline, candidate, pairs, complete = run_pairs(root, variants, planned, suite, out, _progress)
     except WorkerFailed as error:
         print(f"perfharness: error: {error}", file=sys.stderr)
         return 1
+    from perfharness.bench.store_record import keep_benchmark_file
+
+    for side in (baseline, candidate):
+        keep_benchmark_file(side, args.store, args.no_store, name=f"ab-{side.stem}")
     status = _gate(args, [load_run(str(baseline))], [load_run(str(candidate))])
     if not complete:
-        _progress(f"interrupted after {pairs} of {args.pairs} pairs: judged on those (files in {out})")
+        _progress(f"interrupted after {pairs} of {planned} pairs: judged on those (files in {out})")
         return EXIT_INTERRUPTED
     return status
+
+
+def _prepare(measure) -> None:
+    """A deterministic measure's tools (valgrind, the helper) checked before anything runs."""
+    if measure.deterministic:
+        from perfharness.bench.callgrind import prepare
+
+        prepare()
+
+
+def _measure(text: str):
+    from perfharness.bench.measure import parse_measure
+
+    try:
+        return parse_measure(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _assignment(text: str) -> tuple[str, str]:

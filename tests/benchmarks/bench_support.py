@@ -8,7 +8,9 @@ gate when a run was disturbed.
 
 ``PERFHARNESS_BENCH_SLOWDOWN=0.10`` is a benchmark-only knob for testing the regression gate:
 each benchmarked call then also busy-waits 10 % of that benchmark's own 10th-percentile time
-(the location the gate compares), measured once after a warm-up, before timing starts.
+(the location the gate compares), measured once after a warm-up, before timing starts. Under a
+deterministic measure (``PERFHARNESS_BENCH_MEASURE``, see ``perfharness.bench.measure``) it adds
+fixed work instead: a Python loop of 10 % of the call's own count, counted once before the rounds.
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ from collections.abc import Callable
 import numpy as np
 
 from perfharness import zoo
+from perfharness.bench import callgrind
+from perfharness.bench.measure import MEASURE_ENV, parse_measure
 from perfharness.core import sysinfo
 from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo import layout
 
 BENCH_CONFIG = {"num_threads": 1, "performance_hint": "LATENCY"}
 SLOWDOWN = float(os.environ.get("PERFHARNESS_BENCH_SLOWDOWN", "0") or 0)
+MEASURE = parse_measure(os.environ.get(MEASURE_ENV))
+COUNTED_ROUNDS = 3  # per process: counts agree to ~0.1 % between rounds, more rounds only cost minutes
+COUNTED_WARMUP = 2  # uncounted calls first: first-call allocations and caches are not the call's cost
+SPIN_UNIT = 10_000  # loop iterations counted to size the deterministic slowdown
 
 
 def engine_config(precision: str) -> EngineConfig:
@@ -46,10 +54,32 @@ def model_extra_info(set_name: str, model: str, precision: str) -> dict[str, obj
     }
 
 
+def spin(loops: int) -> None:
+    """Fixed extra work: an empty Python loop."""
+    for _ in range(loops):
+        pass
+
+
 def with_slowdown(function: Callable[[], object]) -> Callable[[], object]:
-    """``function`` itself, or (knob set) ``function`` plus a busy-wait of SLOWDOWN x its p10 time."""
+    """``function`` itself, or (knob set) ``function`` plus a busy-wait of SLOWDOWN x its p10 time
+    (a loop of SLOWDOWN x its count under a deterministic measure)."""
     if not SLOWDOWN:
         return function
+    if MEASURE.deterministic:
+        function()
+        start = callgrind.callgrind_count()
+        function()
+        cost = callgrind.callgrind_count() - start
+        start = callgrind.callgrind_count()
+        spin(SPIN_UNIT)
+        loops = round(cost * SLOWDOWN / (callgrind.callgrind_count() - start) * SPIN_UNIT)
+
+        def extended() -> object:
+            result = function()
+            spin(loops)
+            return result
+
+        return extended
     samples = []
     for call in range(80):
         start = time.perf_counter()
@@ -69,7 +99,18 @@ def with_slowdown(function: Callable[[], object]) -> Callable[[], object]:
 
 
 def measure(benchmark, function: Callable[[], object]) -> object:
-    """``benchmark(function)``, recording in extra_info the CPU time / wall time it got."""
+    """``benchmark(function)``, recording in extra_info the measure, its unit and the CPU time /
+    wall time it got; under a deterministic measure, COUNTED_ROUNDS counted calls after
+    COUNTED_WARMUP uncounted ones (callgrind's clock is the benchmark's timer: conftest)."""
+    benchmark.extra_info.update(measure=MEASURE.name, unit=MEASURE.unit)
+    if MEASURE.deterministic:
+        for _ in range(COUNTED_WARMUP):
+            function()
+        result = benchmark.pedantic(function, rounds=COUNTED_ROUNDS, iterations=1)
+        benchmark.extra_info["onednn_max_cpu_isa"] = os.environ.get("ONEDNN_MAX_CPU_ISA")
+        if MEASURE.cache_sim:
+            benchmark.extra_info["cache_model"] = callgrind.counter().cache_model
+        return result
     cpu, wall = time.process_time(), time.perf_counter()
     result = benchmark(function)
     benchmark.extra_info["cpu_share"] = (time.process_time() - cpu) / (time.perf_counter() - wall)

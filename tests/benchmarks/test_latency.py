@@ -14,16 +14,9 @@ import time
 
 import numpy as np
 import pytest
-from bench_support import (
-    engine_config,
-    measure,
-    model_extra_info,
-    reference_model,
-    with_slowdown,
-)
+from bench_support import engine_config, measure, model_extra_info, reference_model, with_slowdown
 
-from perfharness.gaze.face_landmarks import face_roi
-from perfharness.gaze.pipeline import build_pipeline
+from perfharness.gaze.pipeline import GazePipeline, build_pipeline
 from perfharness.instrument import Regions
 from perfharness.instrument.collector import set_recording
 from perfharness.instrument.itt import IttSink
@@ -34,17 +27,18 @@ PRECISIONS = ("FP32", "FP16")
 MODELS = ("face_detection", "face_landmarks", "iris_landmarks")
 
 
+def detected(pipeline, frame: np.ndarray):
+    """The FrameResult of ``frame`` with its face detected afresh (not from ``pipeline``'s track)."""
+    return GazePipeline(pipeline.chain, tracking=False).process(frame)
+
+
 def model_inputs(pipeline, frame: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
-    """The real preprocessed input of each mediapipe model for ``frame``."""
-    chain = pipeline.chain
-    detection = chain.detector.detect(frame)[0]
-    landmarks, _ = chain.mesh.landmarks(frame, detection)
-    eyes = chain.iris.preprocess(frame, landmarks)[0]
-    return {
-        "face_detection": {"input": chain.detector.preprocess(frame)[0]},
-        "face_landmarks": {"input_1": chain.mesh.preprocess(frame, face_roi(detection))[0]},
-        "iris_landmarks": {"input_1": eyes[:chain.iris.model.batch]},
-    }
+    """The real preprocessed input of each mediapipe model for ``frame`` (the iris model's: the
+    image-left eye alone at batch 1, both eyes at batch 2)."""
+    inputs = pipeline.chain.model_inputs(frame, detected(pipeline, frame))
+    eyes = inputs["iris_landmarks"]["input_1"]
+    inputs["iris_landmarks"] = {"input_1": eyes[:pipeline.chain.stage("iris_landmarks").model.batch]}
+    return inputs
 
 
 @pytest.mark.parametrize("precision", PRECISIONS)
@@ -52,8 +46,7 @@ def model_inputs(pipeline, frame: np.ndarray) -> dict[str, dict[str, np.ndarray]
 def test_model(benchmark, published_pipelines, astronaut, model, precision):
     """One synchronous inference of one model (as published) on its real preprocessed input."""
     pipeline = published_pipelines[precision]
-    stage = {"face_detection": pipeline.chain.detector, "face_landmarks": pipeline.chain.mesh,
-             "iris_landmarks": pipeline.chain.iris}[model]
+    stage = pipeline.chain.stage(model)
     inputs = model_inputs(pipeline, astronaut)[model]
     benchmark.group = f"model[mediapipe/{model}]"
     benchmark.name = f"model[mediapipe/{model}-{precision}]"
@@ -71,27 +64,27 @@ def test_model_iris_batch2(benchmark, bench_pipelines, astronaut, precision):
     benchmark.group = "model[mediapipe/iris_landmarks]"
     benchmark.name = f"model[mediapipe/iris_landmarks-{precision}-batch2]"
     benchmark.extra_info.update(model_extra_info("mediapipe", "iris_landmarks", precision), batch=2)
-    outputs = measure(benchmark, with_slowdown(lambda: pipeline.chain.iris.model.infer(inputs)))
+    model = pipeline.chain.stage("iris_landmarks").model
+    outputs = measure(benchmark, with_slowdown(lambda: model.infer(inputs)))
     assert outputs["output_iris"].size == 2 * 15
 
 
-STAGE_PHASES = {
-    "face_detection.preprocess": lambda p, f, d, lm: p.chain.detector.preprocess(f),
-    "face_landmarks.preprocess": lambda p, f, d, lm: p.chain.mesh.preprocess(f, face_roi(d)),
-    "iris_landmarks.preprocess": lambda p, f, d, lm: p.chain.iris.preprocess(f, lm),
-    "head_pose.postprocess": lambda p, f, d, lm: p.chain.head_pose.estimate(lm, (f.shape[1], f.shape[0])),
-}
+# The solvePnP head pose has no model: the whole stage is its postprocess region.
+STAGE_PHASES = ("face_detection.preprocess", "face_landmarks.preprocess", "iris_landmarks.preprocess",
+                "head_pose.postprocess")
 
 
 @pytest.mark.parametrize("phase", STAGE_PHASES)
 def test_stage(benchmark, bench_pipelines, astronaut, phase):
-    """The numpy/OpenCV work around the models (precision-independent)."""
+    """The numpy/OpenCV work around the models (precision-independent), on the photo's own result."""
     pipeline = bench_pipelines["FP32"]
-    detection = pipeline.chain.detector.detect(astronaut)[0]
-    landmarks, _ = pipeline.chain.mesh.landmarks(astronaut, detection)
+    result = detected(pipeline, astronaut)
+    name, step = phase.split(".")
+    stage = pipeline.chain.stage(name)
+    run = stage.preprocess if step == "preprocess" else stage
     benchmark.group = "stage"
     benchmark.name = f"stage[mediapipe/{phase}]"
-    measure(benchmark, with_slowdown(lambda: STAGE_PHASES[phase](pipeline, astronaut, detection, landmarks)))
+    measure(benchmark, with_slowdown(lambda: run(astronaut, result)))
 
 
 @pytest.mark.parametrize("precision", PRECISIONS)
@@ -112,7 +105,10 @@ SWITCHES = {  # the controller's default with one switch changed
 }
 
 
-@pytest.mark.parametrize("switch", SWITCHES)
+THREADED = pytest.mark.time_only("two frames in flight: OpenVINO infers on its executor thread")
+
+
+@pytest.mark.parametrize("switch", [pytest.param(s, marks=THREADED if s == "in-flight-2" else ()) for s in SWITCHES])
 def test_pipeline_switch(benchmark, astronaut, switch):
     """A whole FP32 frame with one optimization of the chain turned back, or (``in-flight-2``) with
     two frames in flight: one ``step`` ends a frame, so its time is the time per frame."""
@@ -157,6 +153,7 @@ def test_instrumentation(benchmark, bench_pipelines, astronaut, variant, tmp_pat
 COLLECTOR_ROUNDS = 1000
 
 
+@pytest.mark.time_only("it times the frame with the collector on and off itself")
 def test_collector_overhead(benchmark, bench_pipelines, astronaut, collector):
     """A whole FP32 frame with the ITT collector recording our regions and OpenVINO's own tasks
     as a scenario run's trace does (OpenVINO's during every FOREIGN_EVERY-th frame),

@@ -37,7 +37,7 @@ def test_bench_run_merges_fresh_processes_into_one_file(tmp_path):
     assert done.stdout.strip() == str(out)
     assert "worker 2/2" in done.stderr
     document = json.loads(out.read_text())
-    assert document["perfharness"] == {"processes": 2, "processes_planned": 2}
+    assert document["perfharness"] == {"processes": 2, "processes_planned": 2, "measure": "time"}
     names = {b["name"]: b for b in document["benchmarks"]}
     assert set(names) == {"model[mediapipe/iris_landmarks-FP32]", "reference[openvino-conv]"}
     for bench in names.values():

@@ -17,10 +17,11 @@ from pytest_benchmark.stats import Stats
 from perfharness.bench.compare import MAX_SPREAD, MIN_ROUNDS, compare, decide
 from perfharness.bench.gates import DEFAULT_REFERENCE, Gates, load_gates, parse_percent
 from perfharness.bench.report import format_markdown, format_table
-from perfharness.bench.storage import Run, load_run, parse_run, read_input_file
+from perfharness.bench.storage import Run, load_run, parse_run
 from perfharness.cli import main as cli
 from perfharness.cli.bench import register
 from perfharness.core.errors import UsageError
+from perfharness.core.inputs import read_bytes
 
 MACHINE = {  # the fields of a real pytest-benchmark 5.3 machine_info that the gate reads, and a few more
     "node": "vm", "processor": "", "machine": "x86_64", "python_implementation": "CPython", "python_version": "3.11.7",
@@ -278,7 +279,7 @@ def test_load_gates(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "..")
     (tmp_path / "empty").mkdir()
     monkeypatch.chdir(tmp_path / "empty")
-    assert load_gates(None, None) == Gates(0.05) and load_gates(None, 0.1) == Gates(0.1)
+    assert load_gates(None, None) == Gates(0.05) and load_gates(None, 0.1) == Gates(0.1, deterministic=0.1)
 
 
 @pytest.mark.parametrize("text,message", [
@@ -293,7 +294,7 @@ def test_load_gates_refuses(tmp_path, text, message):
     config.write_text(text)
     with pytest.raises(UsageError, match=message):
         load_gates(config, None)
-    with pytest.raises(UsageError, match="cannot read"):
+    with pytest.raises(UsageError, match="missing.toml: no such file"):
         load_gates(tmp_path / "missing.toml", None)
 
 
@@ -329,14 +330,24 @@ def test_load_saved_run_by_name_or_number(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("content,message", [
     (None, "no such file"),
-    ("not json", "not a JSON file"),
-    (b"\xff\xfe", "not a JSON file"),
+    ("not json", "not valid JSON"),
+    (b"\xff\xfe", "not valid JSON"),
     ("[1, 2]", "not a pytest-benchmark file"),
-    ('{"machine_info": {}, "benchmarks": [{"name": "a"}]}', "not a pytest-benchmark file"),
+    ('{"machine_info": {}, "benchmarks": [{"name": "a"}]}', "missing required field `fullname` - at `\\$.benchmarks\\[0\\]`"),
     ('{"machine_info": {}, "benchmarks": [{"name": "a", "fullname": "a", "stats": {"data": [1, -2]}}]}',
-     "a: stats.data is not a list of positive round times"),
+     "Expected `float` > 0.0 - at `\\$.benchmarks\\[0\\].stats.data\\[1\\]`"),
     ('{"machine_info": {}, "benchmarks": [{"name": "a", "fullname": "a", "stats": {"data": ["x"]}}]}',
-     "stats.data is not a list"),
+     "Expected `float`, got `str`"),
+    ('{"machine_info": {}, "benchmarks": [{"name": "a", "fullname": "a", "stats": {"data": [true]}}]}',
+     "Expected `float`, got `bool`"),
+    ('{"machine_info": {"node": ["x"]}, "benchmarks": []}', "Expected `str | null`, got `array` - at `\\$.machine_info.node`"),
+    ('{"machine_info": {}, "benchmarks": [{"name": "a", "fullname": "a", "stats": {}, "extra_info": "x"}]}',
+     "Expected `object`, got `str`"),
+    ('{"machine_info": {}, "benchmarks": [{"name": "a", "fullname": "a", "stats": {}, "extra_info": {"cpu_share": "high"}}]}',
+     "Expected `float | null`, got `str`"),
+    ('{"machine_info": {}, "benchmarks": [{"name": "a", "fullname": "a", "stats": {}}, {"name": "a", "fullname": "a", "stats": {}}]}',
+     "benchmark 'a' appears more than once"),
+    ('{"machine_info": {}, "benchmarks": [], "x": ' + "9" * 5000 + "}", "out of range"),
 ])
 def test_load_run_refuses(tmp_path, content, message):
     path = tmp_path / "run.json"
@@ -346,7 +357,7 @@ def test_load_run_refuses(tmp_path, content, message):
         path.write_text(content)
     with pytest.raises(UsageError, match=message):
         load_run(str(path))
-    with pytest.raises(UsageError, match="cannot read"):
+    with pytest.raises(UsageError, match="a directory"):
         load_run(str(tmp_path))
 
 
@@ -396,7 +407,7 @@ def files(tmp_path):
 def test_cli_exit_status(perfharness, files, tmp_path):
     status, out, err = perfharness(files["baseline"], files["same"], "--config", tmp_path / "none.toml")
     assert (status, out) == (2, "")
-    assert err == f"perfharness: error: {tmp_path / 'none.toml'}: cannot read (No such file or directory)\n"
+    assert err == f"perfharness: error: {tmp_path / 'none.toml'}: no such file\n"
     status, out, err = perfharness(files["baseline"], files["same"])
     assert (status, err) == (0, "")
     assert out.splitlines()[-1] == "0 regressions, 0 improvements, 1 no change, 0 unstable"
@@ -482,15 +493,15 @@ def test_only_regular_files_of_bounded_size_are_read(tmp_path):
         load_run("/dev/zero")
     big = tmp_path / "big.json"
     big.write_bytes(b" " * 2048)
-    with pytest.raises(UsageError, match="over the 0 MiB limit"):
-        read_input_file(big, limit=1024)
-    assert read_input_file(big, limit=4096) == b" " * 2048
+    with pytest.raises(UsageError, match="larger than 1 KiB"):
+        read_bytes(big, limit=1024)
+    assert read_bytes(big, limit=4096) == b" " * 2048
 
 
 def test_a_binary_config_is_one_usage_error(tmp_path):
     config = tmp_path / "random.json"
     config.write_bytes(b"\xff\xfe\x00" + bytes(range(256)))
-    with pytest.raises(UsageError, match="random.json: not a TOML file"):
+    with pytest.raises(UsageError, match="random.json: not valid TOML"):
         load_gates(config, None)
 
 

@@ -46,7 +46,7 @@ def test_merge_keeps_each_process_and_pytest_benchmark_stats(tmp_path):
     everything = np.concatenate([d["benchmarks"][0]["stats"]["data"] for d in documents])
     assert entry["stats"]["data"] == everything.tolist()
     assert entry["stats"]["min"] == everything.min() and entry["stats"]["median"] == pytest.approx(np.median(everything))
-    assert merged["perfharness"] == {"processes": 3, "processes_planned": 4}
+    assert merged["perfharness"] == {"processes": 3, "processes_planned": 4, "measure": "time"}
     run = parse_run(merged, tmp_path / "m.json")
     split = run.benchmarks[MODEL].processes
     assert [len(p) for p in split] == [20, 21, 22]
