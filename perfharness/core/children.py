@@ -90,7 +90,7 @@ class Child:
         """The last line it wrote to its log (or of its stderr tail), "" when none."""
         if self.log_path is None:
             return error_line(self._tail)
-        if self._log is not None:
+        if self._log is not None and not self._log.closed:
             self._log.flush()
         try:
             return last_line(self.log_path.read_text(errors="replace"))
