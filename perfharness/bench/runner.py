@@ -110,8 +110,10 @@ def check_selection(suite: Suite, folder: Path) -> None:
     collector.close()
     if status == NO_TESTS_COLLECTED:
         raise UsageError(f"no benchmark matches -k {suite.keyword!r}" if suite.keyword else "no benchmark collected")
-    if status == PYTEST_USAGE_ERROR:
-        raise UsageError(last.removeprefix("ERROR: "))
+    if status == PYTEST_USAGE_ERROR:  # pytest's "ERROR: ..." line, wherever its summary put it
+        errors = [line for line in (folder / "collect.log").read_text(errors="replace").splitlines()
+                  if line.startswith("ERROR: ")]
+        raise UsageError((errors[-1] if errors else last).removeprefix("ERROR: "))
     if status != 0:
         raise WorkerFailed(f"collecting the benchmarks exited {status}: {last or 'no output'}")
 

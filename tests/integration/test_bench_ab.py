@@ -120,4 +120,4 @@ def test_bench_ab_interrupted_keeps_and_judges_the_pairs_done(tmp_path):
     assert model_row(done.stdout)  # judged
     for side in ("baseline", "candidate"):
         document = json.loads((tmp_path / "ab" / f"{side}.json").read_text())
-        assert document["perfharness"] == {"processes": 1, "processes_planned": 3}
+        assert document["perfharness"] == {"processes": 1, "processes_planned": 3, "measure": "time"}

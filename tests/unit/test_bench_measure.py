@@ -4,6 +4,7 @@ counts, refusing mixed measures, and the command line's refusals before anything
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,8 @@ from perfharness.cli import main as cli
 from perfharness.core.errors import UsageError
 
 IRIS = 57_660_000  # instructions of one iris inference (AVX kernels), as measured here
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def counted_run(path, counts: dict[str, list[float]], measure: str = "instructions"):
@@ -124,7 +127,7 @@ def test_an_unknown_measure_is_one_line_and_exit_2(command, capsys):
 @pytest.mark.parametrize("command", [["bench", "run", "--json", "never.json"], ["bench", "ab", "--candidate-env", "X=1"]])
 def test_without_valgrind_a_deterministic_run_is_refused_before_anything_runs(command, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))  # no valgrind, no git
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(ROOT)  # a checkout with the suites, as tox's non-editable install needs
     assert cli.main([*command, "--measure", "instructions", "--out" if "ab" in command else "--processes",
                      str(tmp_path / "ab") if "ab" in command else "1"]) == 2
     err = capsys.readouterr().err
