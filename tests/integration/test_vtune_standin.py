@@ -301,7 +301,7 @@ def test_sigterm_stops_vtune_which_finalizes_and_the_reports_are_still_exported(
 def _has_scenario_runner() -> bool:
     """`perfharness scenario run` exists and takes the options the launcher passes."""
     try:
-        if importlib.util.find_spec("perfharness.results.rundir") is None:
+        if importlib.util.find_spec("perfharness.scenario.runner") is None:
             return False
     except ModuleNotFoundError:
         return False
