@@ -31,16 +31,14 @@ def _models_list(args: argparse.Namespace) -> int:
 
 def _models_fetch(args: argparse.Namespace) -> int:
     from perfharness import zoo
-    from perfharness.gaze.sources import render_sample_clip, sample_clip_path, sample_clip_problem
+    from perfharness.gaze.sources import rendered_sample
 
     for set_name in args.sets:
         for path in zoo.fetch(set_name, log=lambda message: print(message, file=sys.stderr)):
             print(path)
-    if sample_clip_problem() is not None or not sample_clip_path().exists():  # rendered from the fetched photo
-        try:
-            print(render_sample_clip())
-        except OSError:  # a read-only cache: the clip is rendered as it is read instead
-            pass
+    clip = rendered_sample(zoo.media_file(), repair=True)  # from the fetched photo; None: a read-only cache
+    if clip is not None:
+        print(clip)
     return 0
 
 

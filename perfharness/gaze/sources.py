@@ -84,7 +84,7 @@ def _open_sample(max_frames: int | None) -> FrameSource:
     be written, frames are rendered as they are read."""
     still_path = zoo.media_file()
     labels = {label.index: label for label in plan_clip(SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE)}
-    rendered = _rendered_sample(still_path)
+    rendered = rendered_sample(still_path)
     count = max_frames or SAMPLE_FRAMES
     if rendered is not None:
         clip = _RawClip(rendered, SAMPLE_SIZE)
@@ -107,47 +107,42 @@ def _render_cycled(still: np.ndarray) -> Iterator[np.ndarray]:
             yield clip_frame.image
 
 
-def sample_clip_path() -> Path:
-    """Where the rendered sample clip lives in the cache. The file name hashes the still, the
-    clip's generator and the OpenCV and numpy versions (their warps and noise differ in the last
-    bit between releases), so a changed generator or library renders anew."""
+def sample_clip_path(still_path: Path) -> Path:
+    """Where the sample clip rendered from ``still_path`` lives in the cache. The file name hashes
+    the still, the clip's generator and the OpenCV and numpy versions (their warps and noise differ
+    in the last bit between releases), so a changed generator or library renders anew."""
     digest = hashlib.sha256(Path(synthetic.__file__).read_bytes())
-    digest.update(zoo.cache.sha256_file(zoo.media_file()).encode())
+    digest.update(zoo.cache.sha256_file(still_path).encode())
     digest.update(repr((SAMPLE_FACE_BOX, SAMPLE_FRAMES, SAMPLE_SIZE, cv2.__version__, np.__version__)).encode())
     return zoo.layout.rendered_media_path(f"sample-{digest.hexdigest()[:16]}.bgr")
-
-
-def render_sample_clip() -> Path:
-    """Render the sample clip into the cache (atomically) with its sha256 record; its path."""
-    path = sample_clip_path()
-    still = _read_still(zoo.media_file())
-    with atomic_open(path) as handle:
-        for clip_frame in generate_clip(still, SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE):
-            handle.write(np.ascontiguousarray(clip_frame.image).data)
-    zoo.layout.write_rendered_record(path, frames=SAMPLE_FRAMES, size=list(SAMPLE_SIZE))
-    return path
 
 
 def sample_clip_problem() -> str | None:
     """Why the rendered sample clip cannot be used (``models verify``), or None; a clip not
     rendered yet (or by a version that kept no record) is no problem: its first use renders it."""
-    path = sample_clip_path()
+    path = sample_clip_path(zoo.media_file())
     if not (path.exists() and zoo.layout.rendered_record_path(path).exists()):
         return None
     return zoo.layout.rendered_problem(path)
 
 
-def _rendered_sample(still_path: Path) -> Path | None:
-    """The raw BGR frames of the sample clip in the cache, rendering them first when missing or
-    unrecorded; None when the cache cannot be written (a damaged rendering is found by
-    ``models verify`` and rendered again by ``models fetch``)."""
-    path = sample_clip_path()
-    if path.exists() and zoo.layout.rendered_record_path(path).exists():
+def rendered_sample(still_path: Path, repair: bool = False) -> Path | None:
+    """The raw BGR frames of the sample clip in the cache, rendered first (atomically, with a
+    sha256 record) when missing, unrecorded or, with ``repair`` (``models fetch``), damaged; None
+    when the cache cannot be written (frames are then rendered as they are read)."""
+    path = sample_clip_path(still_path)
+    if (path.exists() and zoo.layout.rendered_record_path(path).exists()
+            and not (repair and zoo.layout.rendered_problem(path))):
         return path
+    still = _read_still(still_path)
     try:
-        return render_sample_clip()
+        with atomic_open(path) as handle:
+            for clip_frame in generate_clip(still, SAMPLE_FACE_BOX, SAMPLE_FRAMES, size=SAMPLE_SIZE):
+                handle.write(np.ascontiguousarray(clip_frame.image).data)
+        zoo.layout.write_rendered_record(path, frames=SAMPLE_FRAMES, size=list(SAMPLE_SIZE))
     except OSError:
         return None
+    return path
 
 
 class _RawClip:

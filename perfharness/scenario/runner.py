@@ -99,7 +99,7 @@ class ScenarioRunner:
         """What can be checked before anything is created: the input opens (its frames are then
         fed from it), a real mouse has a display."""
         feed = FrameFeed(self.scenario.input)
-        if any(variant.scenario.mouse == "real" for variant in variants(self.scenario)):
+        if "real" in self.scenario.sweep.get("mouse", [self.scenario.mouse]):  # the variants are checked already
             screen_size("real")
         return feed
 
