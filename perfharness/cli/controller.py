@@ -53,7 +53,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     controller.add_argument("--precision", default="FP32", help="FP32 (default), FP16 or INT8")
     controller.add_argument("--device", default="CPU")
     controller.add_argument("--variant", type=variant_pair, action="append", default=[], metavar="MODEL=NAME",
-                            help="run this lab variant of MODEL (see `perfharness models list`); repeatable")
+                            help="run MODEL as this lab variant (see `perfharness models list`) or precision (FP32, FP16, INT8); repeatable")
     controller.add_argument("--mouse", default="dry", choices=["real", "dry", "off"],
                             help="real moves the pointer; dry (default) records the moves; off")
     controller.add_argument("--show", default="face,landmarks,iris,pose,gaze",

@@ -56,7 +56,7 @@ def input_spec(text: str) -> str:
 
 
 def variant_pair(text: str) -> tuple[str, str]:
-    """``MODEL=NAME`` (``--variant``): a model and the name of one of its lab variants."""
+    """``MODEL=NAME`` (``--variant``): a model and one of its lab variants or a precision (FP32, FP16, INT8)."""
     model, equals, name = text.partition("=")
     if not equals or not model.strip() or not name.strip():
         raise argparse.ArgumentTypeError(f"expected MODEL=NAME (e.g. iris_landmarks=pruned-channels-0.3), got {text!r}")

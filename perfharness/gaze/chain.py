@@ -28,7 +28,7 @@ from perfharness.zoo import variants as zoo_variants
 from perfharness.zoo.manifest import load_manifest
 
 FACE_DETECTION, FACE_LANDMARKS = "face_detection", "face_landmarks"
-Variants = tuple[tuple[str, str], ...]  # (model, lab variant name) pairs
+Variants = tuple[tuple[str, str], ...]  # (model, lab variant name or precision) pairs
 
 
 class Chain:
@@ -112,7 +112,8 @@ def _omz_chain(config: EngineConfig, variants: Variants = ()) -> Chain:
 def build_chain(model_set: str, config: EngineConfig, eye_batch: int = 2, variants: Variants = ()) -> Chain:
     """The chain of ``model_set``, its models found through the zoo and compiled with ``config``;
     ``eye_batch`` (eyes per iris inference) is the mediapipe chain's; ``variants`` (model, lab
-    variant name) pairs load those models' variants instead, compiled as FP32 (float IR)."""
+    variant name or precision) pairs load those models' variants instead: a lab variant compiled as
+    FP32 (float IR), a precision (FP32, FP16, INT8) as that precision whatever the set's is."""
     if model_set == "mediapipe":
         return _mediapipe_chain(config, eye_batch, variants)
     if model_set == "omz":
@@ -124,6 +125,7 @@ def _load(stage_class: type[ModelStage], set_name: str, model: str, config: Engi
           **options) -> ModelStage:
     spec = load_manifest().sets[set_name].models[model]
     variant = dict(variants).get(model)
-    if variant is not None:
-        config = dataclasses.replace(config, precision=zoo_variants.PRECISION)
+    if variant is not None:  # a lab variant compiles as FP32 (float IR); a precision as itself
+        precision = zoo_variants.PRECISION if zoo_variants.is_variant_name(variant) else variant.upper()
+        config = dataclasses.replace(config, precision=precision)
     return stage_class(zoo.model_path(set_name, model, variant or config.precision), spec, config, **options)

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from perfharness import zoo
 from perfharness.core.argtypes import MAX_COUNT
 from perfharness.core.errors import UsageError
 from perfharness.gaze.iris_landmarks import EYE_BATCHES
@@ -18,7 +19,7 @@ from perfharness.run.loop import IN_FLIGHT
 from perfharness.runtime.engine import INFERENCE_PRECISIONS, PERFORMANCE_HINTS, EngineConfig, check_device
 from perfharness.zoo import variants as zoo_variants
 from perfharness.zoo.layout import compiled_model_cache
-from perfharness.zoo.manifest import ModelSet, check_precision, load_manifest
+from perfharness.zoo.manifest import PRECISIONS, ModelSet, check_precision, load_manifest
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,15 @@ class RunSettings:
     eye_batch: int = 2  # eyes per iris inference
     in_flight: int = 1  # frames in flight: 1 synchronous, 2 pipelined on OpenVINO's async requests
     face_policy: str = "largest"  # which face to follow when there are several
-    variants: tuple[tuple[str, str], ...] = ()  # (model, lab variant name): those models' variants instead
+    variants: tuple[tuple[str, str], ...] = ()  # (model, lab variant name or precision): those models' instead
 
     def __post_init__(self) -> None:
         if isinstance(self.variants, list):  # pairs come back as lists from JSON (the peer worker's --settings)
             object.__setattr__(self, "variants", tuple(tuple(pair) for pair in self.variants))
+        if isinstance(self.variants, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in self.variants):
+            object.__setattr__(self, "variants", tuple(  # a precision in its one spelling: int8 -> INT8
+                (model, name.upper() if isinstance(name, str) and name.upper() in PRECISIONS else name)
+                for model, name in self.variants))
 
     def engine_config(self) -> EngineConfig:
         """How OpenVINO compiles the models (with ``model_cache``, into the zoo's compiled-model cache)."""
@@ -95,8 +100,8 @@ CHOICES = {"hint": PERFORMANCE_HINTS, "inference_precision": (None, *INFERENCE_P
 
 
 def check_variants(pairs: object, model_set: ModelSet) -> None:
-    """UsageError unless ``pairs`` is (model, variant name) pairs, each model of ``model_set`` once,
-    each variant in the cache."""
+    """UsageError unless ``pairs`` is (model, variant) pairs, each model of ``model_set`` once, each
+    variant a lab variant in the cache or a precision the set offers (INT8: once quantized)."""
     if not isinstance(pairs, tuple) or not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
         raise UsageError(f"variants={pairs!r} must be (model, variant name) pairs, given as MODEL=NAME")
     models = [model for model, _ in pairs]
@@ -107,9 +112,12 @@ def check_variants(pairs: object, model_set: ModelSet) -> None:
                              f"it has {', '.join(model_set.models)}")
         if models.count(model) > 1:
             raise UsageError(f"variant {model}=...: one variant per model")
-        if not isinstance(name, str) or not zoo_variants.is_variant_name(name):
-            raise UsageError(f"variant {model}={name}: give a lab variant name (for a precision use precision=)")
-        zoo_variants.find(spec, name)
+        if not isinstance(name, str):
+            raise UsageError(f"variant {model}={name!r}: give a lab variant name or a precision")
+        if zoo_variants.is_variant_name(name):
+            zoo_variants.find(spec, name)
+        else:
+            zoo.check_quantized(spec, check_precision(name, model_set))
 
 
 def parse_variants(text: str) -> tuple[tuple[str, str], ...]:

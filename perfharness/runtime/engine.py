@@ -70,6 +70,13 @@ def check_device(device: str) -> None:
                          f"(devices available here: {', '.join(available) or 'none'})")
 
 
+def native_inference_precisions(device: str = "CPU") -> tuple[str, ...]:
+    """The INFERENCE_PRECISION_HINT values ``device`` runs natively, from its OPTIMIZATION_CAPABILITIES
+    (on a CPU: bf16 with AVX512_BF16 or AMX, f16 with AVX512_FP16 or AMX-FP16); f32 always."""
+    capabilities = set(core().get_property(device, "OPTIMIZATION_CAPABILITIES"))
+    return ("f32", *(hint for hint in INFERENCE_PRECISIONS[1:] if hint.upper() in capabilities))
+
+
 def _name_matches(pattern: str, names: set[str]) -> bool:
     return pattern == "*" or any(alt in names for alt in pattern.split("|"))
 

@@ -46,7 +46,7 @@ class Scenario:
     tracking: bool = True  # False: the face detector on every frame
     eye_batch: int = 2  # eyes per iris inference: 1 or 2
     face_policy: str = "largest"  # which face to follow when there are several: largest or best
-    variants: tuple[tuple[str, str], ...] = ()  # (model, lab variant name); --set variant=MODEL=NAME[+MODEL=NAME]
+    variants: tuple[tuple[str, str], ...] = ()  # (model, lab variant or precision); --set variant=MODEL=NAME[+MODEL=NAME]
     opencv_threads: int | None = None  # cv2.setNumThreads for the variant; None: OpenCV's default
     background_workers: int = 0  # CPU-bound processes competing for the cores
     memory_pressure_mb: int = 0  # held by each background worker

@@ -35,8 +35,7 @@ def model_path(set_name: str, model: str, precision: str, repair: bool = False) 
     elif precision == "INT8":  # made by NNCF from the FP32 IR, never converted
         xml = layout.ir_path(spec, precision)
         fix = f"perfharness models quantize {set_name}"
-        if not xml.exists():
-            raise ModelError(f"model {spec.key} has no INT8 IR yet ({xml} is missing); run `{fix}`")
+        check_quantized(spec, precision)
     else:
         xml = layout.ir_path(spec, precision)
         if not xml.exists() or (repair and layout.ir_problem(xml)):
@@ -48,6 +47,14 @@ def model_path(set_name: str, model: str, precision: str, repair: bool = False) 
     if problem:
         raise ModelError(f"model {spec.key} {precision}: {problem}; run `{fix}`")
     return xml
+
+
+def check_quantized(spec: ModelSpec, precision: str) -> None:
+    """ModelError with the fix when ``precision`` is the INT8 of a set that makes it by quantizing
+    (not by download) and it has not been made yet."""
+    if precision == "INT8" and not spec.omz_name and not layout.ir_path(spec, precision).exists():
+        raise ModelError(f"model {spec.key} has no INT8 IR yet ({layout.ir_path(spec, precision)} is missing); "
+                         f"run `perfharness models quantize {spec.set_name}`")
 
 
 def _convert(spec: ModelSpec, precision: str, xml: Path) -> None:
