@@ -25,6 +25,9 @@ SAMPLE_FACE_BOX: Box = (178.0, 81.0, 272.0, 175.0)  # the face in zoo.media_file
 SAMPLE_FRAMES = 120
 SAMPLE_FPS = 30.0
 SAMPLE_SIZE = (640, 480)
+# the sample clip's frames by index parity: even frames calibrate (INT8, distillation), odd are held out
+# for accuracy checks (the lab's precision comparison, tune's drift)
+SAMPLE_SPLITS = {"calibration": 0, "held_out": 1}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
 
 

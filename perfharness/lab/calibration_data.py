@@ -15,18 +15,17 @@ from collections.abc import Iterable
 import numpy as np
 
 from perfharness.gaze.pipeline import build_pipeline
-from perfharness.gaze.sources import open_source
+from perfharness.gaze.sources import SAMPLE_SPLITS, open_source
 from perfharness.runtime.engine import EngineConfig
 
-SPLITS = {"calibration": 0, "held_out": 1}  # split -> frame index parity
 
 
 def sample_frames(split: str) -> list[tuple[int, np.ndarray]]:
     """(index, BGR frame) of one split of the sample clip: even frames calibrate, odd are held out."""
-    if split not in SPLITS:
-        raise ValueError(f"split is one of {', '.join(SPLITS)}, not {split!r}")
+    if split not in SAMPLE_SPLITS:
+        raise ValueError(f"split is one of {', '.join(SAMPLE_SPLITS)}, not {split!r}")
     with open_source("sample") as source:
-        return [(index, frame) for index, frame in source if index % 2 == SPLITS[split]]
+        return [(index, frame) for index, frame in source if index % 2 == SAMPLE_SPLITS[split]]
 
 
 def model_inputs(split: str = "calibration") -> dict[str, list[np.ndarray]]:

@@ -85,6 +85,13 @@ def paired_median_ratio_interval(numerator: np.ndarray, denominator: np.ndarray,
     return float(low), float(high)
 
 
+def median_upper_bound(sample: np.ndarray, confidence: float = 0.9, draws: int = DRAWS, seed: int = SEED) -> float:
+    """The upper end of a one-sided percentile bootstrap interval of ``sample``'s median: with
+    ``confidence``, the median is below it (per-pair ratios below 1.0: the challenger is faster)."""
+    medians = bootstrap_quantiles(np.asarray(sample, np.float64), 0.5, draws, np.random.default_rng(seed))
+    return float(np.quantile(medians, confidence))
+
+
 def mann_whitney_p(x: np.ndarray, y: np.ndarray) -> float:
     """Two-sided p-value of the Mann-Whitney U test that ``x`` and ``y`` come from one distribution.
 
