@@ -18,6 +18,7 @@ from perfharness.cli import (
     regressions,
     scenario,
     store,
+    tune,
     vtune,
 )
 from perfharness.cli.options import Parser
@@ -29,8 +30,8 @@ from perfharness.core.outputs import OutputError
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="perfharness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    for command in (models, controller, calibrate, bench, scenario, vtune, profile, peer, store, history, regressions,
-                    publish):
+    for command in (models, controller, calibrate, bench, scenario, vtune, profile, peer, tune, store, history,
+                    regressions, publish):
         command.register(commands)
     return parser
 
