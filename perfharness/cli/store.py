@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                                             "(docs/store.md).")
     actions = store.add_subparsers(dest="store_command", required=True)
     do_import = actions.add_parser(
-        "import", help="import pytest-benchmark files and run directories (the same one twice is one run)",
+        "import", help="import pytest-benchmark files, run directories and tune's configuration files (the same one twice is one run)",
         description="Import pytest-benchmark JSON files (each with its own commit_info and machine_info; "
                     "machine_info.node names the machine) and run directories (manifest.json and metrics). "
                     "A folder that is no run directory is searched for both.")
@@ -68,7 +68,8 @@ def _files(path: Path) -> list[Path]:
 
 
 def load_record(path: Path, machine: str | None = None):
-    """The store record of a run directory or a pytest-benchmark file; UsageError when it is neither."""
+    """The store record of a run directory, a pytest-benchmark file or a configuration file
+    ``perfharness tune`` wrote; UsageError when it is none of them."""
     from perfharness.bench.storage import MAX_FILE_BYTES
     from perfharness.bench.store_record import benchmark_record
     from perfharness.core.inputs import read_json
@@ -81,6 +82,10 @@ def load_record(path: Path, machine: str | None = None):
         document = read_json(path, limit=MAX_FILE_BYTES)
     except UsageError as error:
         raise UsageError(f"not a result (neither a run directory nor a pytest-benchmark JSON file): {error}") from None
+    if isinstance(document, dict) and document.get("format") == "perfharness-config":
+        from perfharness.tune.store_record import tune_record
+
+        return tune_record(path, machine)
     if not isinstance(document, dict) or "benchmarks" not in document:
         raise UsageError(f"{path}: not a result (neither a run directory nor a pytest-benchmark JSON file)")
     return benchmark_record(document, path, machine=machine)

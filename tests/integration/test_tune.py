@@ -19,10 +19,10 @@ from procs import perfharness_command, spawn, wait_until
 
 @pytest.fixture(scope="module")
 def tuned(tmp_path_factory):
-    """One 45-second search (store off), its configuration file and output."""
+    """One 45-second search (recorded in the tests' temporary store), its configuration file and output."""
     folder = tmp_path_factory.mktemp("tune")
     out = folder / "tuned.json"
-    completed = subprocess.run(perfharness_command("tune", "--max-time", "45", "--out", str(out), "--no-store"),
+    completed = subprocess.run(perfharness_command("tune", "--max-time", "45", "--out", str(out)),
                                capture_output=True, text=True, timeout=900, check=False)
     return out, completed
 
@@ -45,6 +45,7 @@ def test_tune_writes_a_configuration_within_its_budget(tuned):
     assert tune["choice"] in [c["label"] for c in tune["candidates"]] + ["default"]
     assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Pareto front" in completed.stdout and f"perfharness controller --config {out}" in completed.stdout
+    assert "stored as run" in completed.stderr
 
 
 def test_the_configuration_runs_in_the_controller(tuned, tmp_path):
