@@ -4,6 +4,7 @@ scenario to run (``scenario run``, ``vtune``, ``profile``), defined once."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -29,7 +30,8 @@ def add_scenario_options(parser: argparse.ArgumentParser, *, run_dir: bool = Tru
     via = " (passed on to `scenario run`)" if passed_on else ""
     parser.add_argument("name", metavar="NAME", help="a scenario name (see `scenario list`) or the path of a scenario script")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                        help="override a field; a comma-separated value sweeps it (e.g. --set precision=FP32,FP16)" + via)
+                        help="override a field; a comma-separated value sweeps it (e.g. --set precision=FP32,FP16); "
+                             "config=FILE takes the run settings of a configuration file, the other --set winning" + via)
     parser.add_argument("--frames", type=positive_int, metavar="N",
                         help="measured frames per variant (overrides frames and duration)" + via)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
@@ -47,6 +49,8 @@ def load_scenario(args: argparse.Namespace) -> Scenario:
     from perfharness.scenario.definition import variants, with_overrides
 
     scenario = with_overrides(loader.load(args.name), args.overrides)
+    if scenario.config_file and scenario.config_file["note"]:  # --set config=FILE made on another machine
+        print(f"perfharness: {scenario.config_file['note']}", file=sys.stderr, flush=True)
     if args.frames is not None:  # recorded as what ran: frames, no duration
         sweep = {key: values for key, values in scenario.sweep.items() if key not in ("frames", "duration_s")}
         scenario = dataclasses.replace(scenario, frames=args.frames, duration_s=None, sweep=sweep)

@@ -1,7 +1,7 @@
 """``perfharness peer``: MediaPipe's own Face Mesh solution against our controller on the same
 decoded frames (docs/peer.md).
 
-Exit status: 0 done; 2 bad input (an unreadable input, a bad option or ``--ours-set``, ``--out``
+Exit status: 0 done; 2 bad input (an unreadable input, a bad option, ``--ours-config`` or ``--ours-set``, ``--out``
 naming a file, a missing venv without ``--setup``), one line, refused before the workers start;
 1 a worker or a set-up step failed, one line naming it; 130 Ctrl-C or SIGTERM: both workers
 ended and nothing written (a signal that comes while the report is written waits for it).
@@ -44,6 +44,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--peer-python", metavar="PATH",
                         help="the Python 3.11 --setup makes the venv with (default: this python when it is 3.11, "
                              "else python3.11)")
+    parser.add_argument("--ours-config", type=Path, metavar="FILE",
+                        help="our side's run settings from a configuration file (`perfharness tune --out`), --ours-set "
+                             "overriding them; the peer sets model_set, tracking and in_flight itself (a note says when "
+                             "the file sets them otherwise)")
     parser.add_argument("--ours-set", action="append", default=[], metavar="KEY=VALUE",
                         help="a RunSettings field of our side, such as threads=1 or inference_precision=bf16 "
                              "(EngineConfig's num_threads, num_streams and performance_hint also accepted; an "
@@ -65,16 +69,19 @@ def run_peer(args: argparse.Namespace) -> int:
     from perfharness.core.children import ChildError
     from perfharness.peer.driver import PeerOptions, default_out, measure, write_outputs
     from perfharness.peer.mediapipe_venv import default_venv
-    from perfharness.peer.settings import ours_settings
+    from perfharness.peer.settings import ours_config, ours_settings
     from perfharness.report.peer import render_peer
 
-    settings = ours_settings(args.ours_set)
+    config = ours_config(args.ours_config) if args.ours_config is not None else None
+    for note in config.notes if config else ():
+        print(f"perfharness: {note}", file=sys.stderr, flush=True)
+    settings = ours_settings(args.ours_set, config and config.settings)
     out = args.out or default_out()
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file; give a folder")
     options = PeerOptions(out=out, venv=(args.venv or default_venv()).absolute(), settings=settings,
                           input=args.input, max_frames=args.max_frames, rounds=args.rounds, modes=args.modes,
-                          setup=args.setup, peer_python=args.peer_python)
+                          setup=args.setup, peer_python=args.peer_python, ours_config=config and config.record)
     try:
         report = measure(options)
         markdown = render_peer(report)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+
 from perfharness.cli.options import add_store_option
 from perfharness.core.argtypes import output_file
 from perfharness.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError

@@ -45,6 +45,7 @@ class PeerOptions:
     modes: tuple[str, ...] = MODES
     setup: bool = False
     peer_python: str | None = None
+    ours_config: dict | None = None  # the configuration file our settings came from: {path, made_on}
 
 
 def default_out() -> Path:
@@ -75,7 +76,8 @@ def measure(options: PeerOptions) -> dict:
         "settings": {"rounds": options.rounds, "modes": list(options.modes),
                      "plan": [f"{r + 1}:{mode}:{side}" for r, mode, side in round_plan(options.rounds, options.modes)],
                      "protocol": PROTOCOL,
-                     "ours": info["ours"].get("settings", {}),
+                     "ours": {**info["ours"].get("settings", {}),
+                              **({"config_file": options.ours_config} if options.ours_config else {})},
                      "mediapipe": info["mediapipe"].get("settings", {})},
         "modes": modes,
         "targets": targets(modes, options.input),

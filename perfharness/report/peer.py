@@ -37,7 +37,10 @@ def _setup(peer: Mapping[str, Any]) -> Section:
         f"Versions: openvino {versions['ours'].get('openvino')}, perfharness {versions['ours'].get('perfharness')}, "
         f"mediapipe {versions['mediapipe'].get('mediapipe')} (`FaceMesh(refine_landmarks=True, max_num_faces=1)`, "
         "`static_image_mode` True for detect, False for tracking).",
-        f"Ours: {run.get('model_set', 'mediapipe')} model set, compiled with {compiled}.",
+        f"Ours: {run.get('model_set', 'mediapipe')} model set"
+        + "".join(f", {model} as {name}" for model, name in run.get("variants") or ())
+        + (f" (configuration `{ours['config_file']['path']}`)" if ours.get("config_file") else "")
+        + f", compiled with {compiled}.",
     ])
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 
@@ -72,8 +72,17 @@ def read_config(path: Path) -> ConfigFile:
     return read_json(Path(path), ConfigFile)
 
 
-def load_config(path: Path) -> tuple[RunSettings, str | None]:
-    """The RunSettings of the file at ``path``, checked to run here, and a one-line note when it was
+class LoadedConfig(NamedTuple):
+    """A configuration file read to run: its settings, the note to say (None: made here), and what a
+    run records of it (``source``: its path and made_on)."""
+
+    settings: RunSettings
+    note: str | None
+    source: dict[str, Any]
+
+
+def load_config(path: Path) -> LoadedConfig:
+    """The RunSettings of the file at ``path``, checked to run here, with a one-line note when it was
     made on another CPU or OpenVINO (or asks for an inference precision this CPU does not run
     natively); UsageError "PATH: ..." when it cannot run here."""
     config = read_config(path)
@@ -90,7 +99,8 @@ def load_config(path: Path) -> tuple[RunSettings, str | None]:
         settings.check()
     except UsageError as error:
         raise UsageError(one_line(f"{path}: cannot run here: {error}")) from None
-    return settings, provenance_note(path, config.made_on, settings)
+    source = {"path": str(Path(path).resolve()), "made_on": msgspec.structs.asdict(config.made_on)}
+    return LoadedConfig(settings, provenance_note(path, config.made_on, settings), source)
 
 
 def provenance_note(path: Path, made_on: MadeOn, settings: RunSettings) -> str | None:

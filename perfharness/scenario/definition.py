@@ -7,6 +7,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NoReturn
 
 from perfharness.core.argtypes import MAX_COUNT
@@ -53,14 +54,19 @@ class Scenario:
     mouse: str = "dry"
     sweep: dict[str, list] = field(default_factory=dict)
     checks: tuple[Check, ...] = ()
+    # the configuration file its run settings came from (--set config=FILE): {path, made_on, note}
+    config_file: dict[str, Any] | None = None
 
     def settings(self) -> RunSettings:
         """The run settings among its fields (same names, see ``perfharness.run.settings``)."""
         return RunSettings(**{name: getattr(self, name) for name in SETTINGS_FIELDS})
 
     def resolved(self) -> dict[str, Any]:
-        """The settings as plain data (for manifest.json), checks by name."""
+        """The settings as plain data (for manifest.json), checks by name, ``config_file`` only when
+        a configuration file gave the run settings."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "checks"}
+        if self.config_file is None:
+            del data["config_file"]
         data["checks"] = [check.__name__ for check in self.checks]
         return data
 
@@ -75,9 +81,10 @@ class Variant:
     scenario: Scenario
 
 
-SETTABLE = {f.name: f for f in dataclasses.fields(Scenario) if f.name not in ("name", "sweep", "checks")}
+SETTABLE = {f.name: f for f in dataclasses.fields(Scenario) if f.name not in ("name", "sweep", "checks", "config_file")}
 SETTINGS_FIELDS = tuple(name for name in SETTABLE if name in RUN_SETTINGS_FIELDS)
 ALIASES = {"variant": "variants"}  # --set variant=MODEL=NAME, as the controller's --variant
+CONFIG = "config"  # --set config=FILE: the run settings of a configuration file (perfharness.run.config_file)
 
 
 def _convert(name: str, text: str) -> Any:
@@ -87,15 +94,39 @@ def _convert(name: str, text: str) -> Any:
         raise UsageError(f"--set {error}") from None
 
 
+def with_config(scenario: Scenario, path: Path) -> Scenario:
+    """``scenario`` with the run settings of the configuration file at ``path`` in place of its own
+    (its sweep still sweeps), and the file recorded in ``config_file``; UsageError "PATH: ..."
+    when the file cannot run here."""
+    from perfharness.run.config_file import load_config
+
+    settings, note, source = load_config(path)
+    record = {**source, "note": note}
+    return dataclasses.replace(scenario, config_file=record,
+                               **{name: getattr(settings, name) for name in SETTINGS_FIELDS})
+
+
 def with_overrides(scenario: Scenario, assignments: list[str]) -> Scenario:
-    """Apply ``key=value`` strings (from ``--set``); a comma-separated value sweeps the field."""
+    """Apply ``key=value`` strings (from ``--set``); a comma-separated value sweeps the field.
+    ``config=FILE`` (once; its value a path, never a sweep) applies first, whatever its place:
+    the other assignments win over the file's values."""
+    configs = [text for name, sep, text in (a.partition("=") for a in assignments) if name == CONFIG and sep]
+    if len(configs) > 1:
+        raise UsageError(f"--set {CONFIG}=...: one configuration file per run, got {len(configs)}")
+    if configs:
+        if not configs[0]:
+            raise UsageError(f"--set {CONFIG}=: give the path of a configuration file")
+        scenario = with_config(scenario, Path(configs[0]))
     changes: dict[str, Any] = {}
     sweep = dict(scenario.sweep)
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
+        if name == CONFIG and sep:
+            continue
         name = ALIASES.get(name, name)
         if not sep or name not in SETTABLE:
-            raise UsageError(f"--set {assignment}: use key=value with key one of {', '.join(sorted(SETTABLE))}")
+            raise UsageError(f"--set {assignment}: use key=value with key one of "
+                             f"{', '.join(sorted([*SETTABLE, CONFIG]))}")
         values = [_convert(name, part) for part in text.split(",")]
         if len(values) > 1:
             sweep[name] = values
