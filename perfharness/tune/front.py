@@ -58,7 +58,7 @@ def write_front_plot(points: list[dict], front: list[dict], choice: str, cpu: st
     for point in front:
         axes.annotate(point["label"], (point["budget_share"], point["ratio_to_default"]), fontsize=7,
                       xytext=(4, 3), textcoords="offset points")
-    chosen = [p for p in front if p["label"] == choice]
+    chosen = [p for p in placed if p["label"] == choice]
     if chosen:
         axes.scatter([chosen[0]["budget_share"]], [chosen[0]["ratio_to_default"]], s=160, facecolors="none",
                      edgecolors="tab:red", linewidths=2, label="choice")

@@ -17,10 +17,11 @@ from perfharness.run.session import COMPLETED, FinalWrites, run_session
 from perfharness.run.settings import RunSettings
 from perfharness.tune.drift import METRICS, budget_share
 from perfharness.tune.front import default_point, front_table, pareto_front, write_front_plot
-from perfharness.tune.search import CONFIRM_PAIRS, MIN_GAIN, RUNGS, Tuner
+from perfharness.tune import fresh
+from perfharness.tune.search import MIN_GAIN, RUNGS, Tuner
 from perfharness.tune.space import dimensions
+from perfharness.tune.timing import INPUT
 
-INPUT = "sample"
 BUDGET_WHY = {
     "iris_px": "half a pixel: the iris stage agrees with MediaPipe's own to ~0.45 px (median), so a tuned chain "
                "stays within the 1 px the controller promises",
@@ -101,7 +102,8 @@ def tune_document(tuner: Tuner | None, options: TuneOptions, started: str, stopp
         "budget": options.budget,
         "budget_why": {key: BUDGET_WHY.get(key, METRICS.get(key, "")) for key in options.budget},
         "method": {"search": "coordinate descent, each step successive halving", "rungs_pairs": list(RUNGS),
-                   "min_gain": MIN_GAIN, "confirm_pairs": CONFIRM_PAIRS, "sweeps": tuner.sweeps if tuner else 0},
+                   "min_gain": MIN_GAIN, "sweeps": tuner.sweeps if tuner else 0,
+                   "confirm": f"{fresh.PAIRS} pairs of fresh processes, the median of {fresh.PASSES} passes each"},
         "searched": {d.name: [str(v) for v in d.values] for d in tuner.dimensions} if tuner else {},
         "candidates": candidates,
         "front": [point["label"] for point in front],

@@ -8,8 +8,8 @@ reference's (``tune.drift``), and, within the budget, raced against the incumben
 dropped after each rung. The fastest survivor becomes the incumbent when it is at least
 ``MIN_GAIN`` faster over its 7 pairs and faster at all with ``ACCEPT_CONFIDENCE``. A configuration over the budget gets one pair, for the
 front. Sweeps repeat until one changes nothing (at most ``MAX_SWEEPS``) or time runs out; a
-confirmation race of the choice against the reference, ``CONFIRM_PAIRS`` pairs, always fits:
-time is kept for it. Every measured configuration stays in ``candidates`` however the search
+confirmation race of the choice against the reference in fresh processes (``tune.fresh``)
+always fits: time is kept for it. Every measured configuration stays in ``candidates`` however the search
 ends (Ctrl-C included), so what was measured is kept.
 """
 
@@ -23,18 +23,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from perfharness.core.children import ChildError
 from perfharness.core.errors import UsageError, one_line
 from perfharness.run.settings import RunSettings
 from perfharness.stats.bootstrap import median_upper_bound, paired_median_ratio_interval
 from perfharness.tune.drift import budget_share, drift, over_budget
 from perfharness.tune.space import Dimension, describe
+from perfharness.tune import fresh
+from perfharness.tune.fresh import fresh_race
 from perfharness.tune.timing import Contender, race
 
 RUNGS = (2, 2, 3)  # pairs added at each rung of a race
 MIN_GAIN = 0.02  # a challenger must be this much faster (median of per-pair ratios) to take over,
 ACCEPT_CONFIDENCE = 0.9  # and faster at all with this confidence (one-sided bootstrap of that median)
 MAX_SWEEPS = 2
-CONFIRM_PAIRS = 7
 OPEN_ESTIMATE_S = 4.0  # loading a configuration before one has been timed here
 
 
@@ -109,8 +111,7 @@ class Tuner:
 
     def _affords(self, seconds: float) -> bool:
         """Whether ``seconds`` more of search still leave time for the confirmation race."""
-        reserve = 2 * CONFIRM_PAIRS * self._pass_s() * 1.2
-        return time.monotonic() + seconds + reserve < self.deadline
+        return time.monotonic() + seconds + fresh.reserve_s(self._pass_s()) < self.deadline
 
     def _open_cost_s(self) -> float:
         return float(np.median(self._open_s)) if self._open_s else OPEN_ESTIMATE_S
@@ -134,9 +135,9 @@ class Tuner:
                     break
             if self.stopped == "searching":
                 self.stopped = "done"
-            self._confirm()
         finally:
             self._close_all()
+        self._confirm()  # with every configuration of this process closed
 
     def _open(self, settings: RunSettings) -> Contender:
         started = time.monotonic()
@@ -232,19 +233,21 @@ class Tuner:
         self.progress(self._line(candidate))
 
     def _confirm(self) -> None:
-        """The choice against the reference, CONFIRM_PAIRS pairs (nothing to do when it is the reference)."""
-        if self.choice is None or self._incumbent is None or self._reference is None:
+        """The choice against the default in fresh processes (``tune.fresh``); nothing to do when the
+        default is the choice. A worker that fails leaves the confirmation out, said in one line."""
+        if self.choice is None:
             return
-        incumbent, reference = self._incumbent, self._reference
-        incumbent.times_s.clear()
-        reference.times_s.clear()
-        ratios = race(reference, incumbent, CONFIRM_PAIRS)
-        interval = tuple(paired_median_ratio_interval(np.array(incumbent.times_s), np.array(reference.times_s)))
-        self.confirmation = Confirmation(CONFIRM_PAIRS, float(np.median(ratios)), interval,
-                                         float(np.median(incumbent.times_s)) * 1e3,
-                                         float(np.median(reference.times_s)) * 1e3)
-        self.progress(f"tune: confirmed: {self.choice.label} at {self.confirmation.ratio:.2f}x the default "
-                      f"(95% interval {interval[0]:.2f}-{interval[1]:.2f}, {CONFIRM_PAIRS} pairs): "
+        try:
+            choice_s, default_s = fresh_race(self.default, self.choice.settings)
+        except ChildError as error:
+            self.progress(f"tune: the confirmation in fresh processes failed: {error}")
+            return
+        ratios = [c / d for c, d in zip(choice_s, default_s)]
+        interval = paired_median_ratio_interval(np.array(choice_s), np.array(default_s))
+        self.confirmation = Confirmation(len(ratios), float(np.median(ratios)), interval,
+                                         float(np.median(choice_s)) * 1e3, float(np.median(default_s)) * 1e3)
+        self.progress(f"tune: confirmed in fresh processes: {self.choice.label} at {self.confirmation.ratio:.2f}x "
+                      f"the default (95% interval {interval[0]:.2f}-{interval[1]:.2f}, {len(ratios)} pairs): "
                       f"{self.confirmation.choice_ms:.2f} ms against {self.confirmation.default_ms:.2f} ms per frame")
 
     def _close_all(self) -> None:
