@@ -7,7 +7,8 @@ runs the benchmarks rotated by k/N of their number (``PERFHARNESS_BENCH_ORDER``)
 minute lands on different benchmarks in different workers. The merged file is what
 pytest-benchmark writes (its ``compare`` reads it): per benchmark the rounds of all workers one
 after another in ``stats.data``, stats recomputed by pytest-benchmark's own ``Stats``, and
-``extra_info["rounds_per_process"]`` saying how many rounds came from each worker.
+``extra_info["rounds_per_process"]`` saying how many rounds came from each worker (and, for a
+value each worker measures itself, such as ``glue_ratio``, the workers' median).
 
 Under a deterministic measure (``perfharness.bench.measure``) each worker runs its benchmarks
 under callgrind (its conftest starts it there); before any worker, the selection is collected
@@ -19,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -37,6 +39,9 @@ from perfharness.results import stamps
 ORDER_ENV = "PERFHARNESS_BENCH_ORDER"  # "k/N": rotate the collected benchmarks by k/N of their number
 NO_TESTS_COLLECTED = 5  # pytest's exit status when -k selects nothing
 PYTEST_USAGE_ERROR = 4  # a conftest refused the selection (pytest.UsageError)
+# extra_info values each worker measures on its own (the suite's glue ratio): the median of the
+# workers', each kept beside it as ``<key>_per_process``
+PER_PROCESS_MEDIANS = ("glue_ratio",)
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,11 @@ def merge(documents: Sequence[dict], planned: int | None = None) -> dict:
         extra_info = {**(entries[0].get("extra_info") or {}), PROCESS_ROUNDS: counts}
         if shares:
             extra_info["cpu_share"] = min(shares)  # the most disturbed worker decides
+        for key in PER_PROCESS_MEDIANS:
+            values = [e["extra_info"][key] for e in entries
+                      if isinstance(e.get("extra_info"), dict) and key in e["extra_info"]]
+            if values:
+                extra_info[key], extra_info[f"{key}_per_process"] = statistics.median(values), values
         data = [value for entry in entries for value in entry["stats"]["data"]]
         benchmarks.append({**entries[0], "extra_info": extra_info,
                            "stats": {**stats.as_dict(), "data": data, "iterations": entries[0]["stats"].get("iterations", 1)}})

@@ -36,6 +36,20 @@ def ssd_anchors() -> np.ndarray:
     return np.concatenate(centres).astype(np.float32)
 
 
+def area_downscale(image: np.ndarray, out: np.ndarray) -> None:
+    """``image`` resized into ``out`` by OpenCV's area average (``INTER_AREA``). When ``image`` is an
+    odd whole multiple k of ``out`` on both sides (640x480 -> 128x96: k = 5), the same pixels come
+    from a k x k box filter read every k pixels, in about 60 % of the time (INTER_AREA runs its
+    generic loop for k > 2); for an even k the two round halves differently, so INTER_AREA does it."""
+    height, width = image.shape[:2]
+    out_h, out_w = out.shape[:2]
+    k = width // out_w
+    if k > 1 and k % 2 and width == k * out_w and height == k * out_h:
+        out[...] = cv2.blur(image, (k, k), anchor=(0, 0))[::k, ::k]
+    else:
+        cv2.resize(image, (out_w, out_h), dst=out, interpolation=cv2.INTER_AREA)
+
+
 def weighted_nms(boxes: np.ndarray, scores: np.ndarray, keypoints: np.ndarray, iou_threshold: float) -> list[tuple[np.ndarray, float, np.ndarray]]:
     """MediaPipe's weighted non-maximum suppression: overlapping candidates are averaged by score."""
     order = np.argsort(-scores)
@@ -72,6 +86,8 @@ class BlazeFaceDetector(ModelStage):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._anchors = ssd_anchors()
+        self._canvas = np.zeros((INPUT_SIZE, INPUT_SIZE, 3), np.uint8)  # the letterboxed frame, reused
+        self._fitted: tuple[int, int] | None = None  # the (width, height) its black padding was laid for
 
     def preprocess(self, frame: np.ndarray, result: FrameResult) -> tuple[None, tuple[float, float, float]]:
         """Letterbox to 128x128 RGB in [-1, 1], written into the model's input; (scale, pad_x, pad_y).
@@ -81,11 +97,12 @@ class BlazeFaceDetector(ModelStage):
         height, width = frame.shape[:2]
         scale = INPUT_SIZE / max(height, width)
         new_w, new_h = round(width * scale), round(height * scale)
-        resized = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_AREA)
         pad_x, pad_y = (INPUT_SIZE - new_w) // 2, (INPUT_SIZE - new_h) // 2
-        canvas = cv2.copyMakeBorder(resized, pad_y, INPUT_SIZE - new_h - pad_y, pad_x, INPUT_SIZE - new_w - pad_x,
-                                    cv2.BORDER_CONSTANT, value=(0, 0, 0))
-        rgb_tensor(canvas, self.model.input_tensor("input")[0], 1 / 127.5, -1.0)
+        if self._fitted != (new_w, new_h):
+            self._canvas.fill(0)
+            self._fitted = (new_w, new_h)
+        area_downscale(frame, self._canvas[pad_y:pad_y + new_h, pad_x:pad_x + new_w])
+        rgb_tensor(self._canvas, self.model.input_tensor("input")[0], 1 / 127.5, -1.0)
         return None, (scale, pad_x, pad_y)
 
     def postprocess(self, outputs: dict[str, np.ndarray], letterbox: tuple[float, float, float],

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 
-from perfharness.gaze.geometry import RotatedRect, apply_affine, crop, rgb_tensor
+from perfharness.gaze.geometry import RotatedRect, box_of, crop, rgb_tensor
 from perfharness.gaze.result import Detection, FrameResult
 from perfharness.gaze.stage import ModelStage
 
@@ -37,8 +38,7 @@ def face_roi(detection: Detection) -> RotatedRect:
 def tracked_roi(landmarks: np.ndarray) -> RotatedRect:
     """The crop for the next frame from this frame's landmarks: a square 1.5x the longer side of
     their bounding box, about its centre, rotated so the outer eye corners are level."""
-    x0, y0 = landmarks.min(axis=0)[:2].tolist()
-    x1, y1 = landmarks.max(axis=0)[:2].tolist()
+    x0, y0, x1, y1 = box_of(landmarks)
     (ax, ay), (bx, by) = landmarks[TRACKING_EYE_CORNERS, :2].tolist()
     side = max(x1 - x0, y1 - y0) * ROI_SCALE
     return RotatedRect((x0 + x1) / 2, (y0 + y1) / 2, side, side, math.atan2(by - ay, bx - ax))
@@ -61,28 +61,27 @@ class FaceMeshLandmarks(ModelStage):
 
     name = "face_landmarks"
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._patch = np.empty((INPUT_SIZE, INPUT_SIZE, 3), np.uint8)  # the crop, reused frame to frame
+
     def preprocess(self, frame: np.ndarray,
                    result: FrameResult) -> tuple[None, tuple[np.ndarray, RotatedRect, tuple[int, int]]]:
         """The 192x192 RGB crop in [0, 1], written into the model's input; the matrix from crop to
         frame pixels, the crop, the frame's (height, width)."""
         roi = face_roi(result.face) if result.face is not None else result.face_crop
         result.face_crop = roi
-        patch, to_frame = crop(frame, roi, INPUT_SIZE, INPUT_SIZE)
-        rgb_tensor(patch, self.model.input_tensor("input_1")[0])
+        _, to_frame = crop(frame, roi, INPUT_SIZE, INPUT_SIZE, out=self._patch)
+        rgb_tensor(self._patch, self.model.input_tensor("input_1")[0])
         return None, (to_frame, roi, frame.shape[:2])
 
     def postprocess(self, outputs: dict[str, np.ndarray], meta: tuple[np.ndarray, RotatedRect, tuple[int, int]],
                     result: FrameResult) -> None:
         to_frame, roi, (height, width) = meta
-        raw = outputs["conv2d_21"].reshape(-1, 3)
-        points = np.empty_like(raw)
-        points[:, :2] = apply_affine(to_frame, raw[:, :2])
-        points[:, 2] = raw[:, 2] * (roi.width / INPUT_SIZE)
-        logit = float(np.clip(outputs["conv2d_31"].reshape(-1)[0], -80, 80))
-        presence = 1 / (1 + np.exp(-logit))
+        presence = sigmoid(float(outputs["conv2d_31"].reshape(-1)[0]))
         if presence < PRESENCE_THRESHOLD:
             return
-        landmarks = points.astype(np.float32)
+        landmarks = mesh_to_frame(outputs["conv2d_21"].reshape(-1, 3), to_frame, roi.width / INPUT_SIZE)
         found = tracked_roi(landmarks)
         tracked = result.face is None
         if tracked and drifted(roi, found):
@@ -91,3 +90,17 @@ class FaceMeshLandmarks(ModelStage):
         if tracked:
             result.face_score = presence
         result.next_face_crop = found if 0 <= found.cx < width and 0 <= found.cy < height else None
+
+
+def sigmoid(logit: float) -> float:
+    """The presence score of a logit (clipped to +-80, where the score is 0 or 1 anyway)."""
+    return 1 / (1 + math.exp(-min(80.0, max(-80.0, logit))))
+
+
+def mesh_to_frame(raw: np.ndarray, to_frame: np.ndarray, depth_scale: float) -> np.ndarray:
+    """(N, 3) float32 landmarks in frame pixels from the model's (N, 3) crop pixels, in one OpenCV
+    pass (in float64): x, y through the crop's 2x3 matrix, z scaled by ``depth_scale`` (frame
+    pixels per crop pixel)."""
+    (a, b, c), (d, e, f) = to_frame.tolist()
+    matrix = np.array([[a, b, 0.0, c], [d, e, 0.0, f], [0.0, 0.0, depth_scale, 0.0]])
+    return cv2.transform(raw.reshape(-1, 1, 3).astype(np.float64), matrix).reshape(-1, 3).astype(np.float32)

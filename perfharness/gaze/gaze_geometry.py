@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from perfharness.gaze.iris_landmarks import LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS
+from perfharness.gaze.iris_landmarks import EYE_CORNERS
 from perfharness.gaze.result import FrameResult
 from perfharness.instrument import NULL_REGIONS, Regions
 
@@ -33,8 +33,8 @@ def eye_rotation(corner_a: np.ndarray, corner_b: np.ndarray, iris: np.ndarray) -
 
 def direction(yaw_deg: float, pitch_deg: float) -> np.ndarray:
     """Unit vector for (yaw, pitch): x towards the image's right, y up, z towards the camera."""
-    yaw, pitch = np.radians(yaw_deg), np.radians(pitch_deg)
-    return np.array([np.sin(yaw) * np.cos(pitch), np.sin(pitch), np.cos(yaw) * np.cos(pitch)])
+    yaw, pitch = math.radians(yaw_deg), math.radians(pitch_deg)
+    return np.array([math.sin(yaw) * math.cos(pitch), math.sin(pitch), math.cos(yaw) * math.cos(pitch)])
 
 
 class GeometricGaze:
@@ -48,10 +48,10 @@ class GeometricGaze:
         if result.head_pose is None:
             return
         with regions.region(self.region):
-            landmarks = result.landmarks
+            corners = result.landmarks[EYE_CORNERS, :2].tolist()
             (yaw_a, pitch_a), (yaw_b, pitch_b) = (
-                eye_rotation(landmarks[a], landmarks[b], eye.iris_center)
-                for eye, (a, b) in zip((result.left_eye, result.right_eye), (LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS))
+                eye_rotation(corners[2 * eye], corners[2 * eye + 1], eye_result.iris_center)
+                for eye, eye_result in enumerate((result.left_eye, result.right_eye))
             )
             eye_yaw, eye_pitch = (yaw_a + yaw_b) / 2, (pitch_a + pitch_b) / 2
             result.gaze = direction(result.head_pose[0] + eye_yaw, result.head_pose[1] + eye_pitch)

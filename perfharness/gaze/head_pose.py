@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -24,14 +27,17 @@ def camera_matrix(width: int, height: int) -> np.ndarray:
     return np.array([[width, 0, width / 2], [0, width, height / 2], [0, 0, 1]], float)
 
 
+_camera = lru_cache(maxsize=8)(camera_matrix)  # one per frame size, made once (solvePnP only reads it)
+
+
 def angles_from_rotation(rotation: np.ndarray) -> tuple[float, float, float]:
     """(yaw, pitch, roll) in degrees, in the conventions of ``perfharness.gaze.result``."""
-    facing = rotation @ np.array([0.0, 0.0, -1.0]) * _CV_FLIP  # face normal, our axes
-    across = rotation @ np.array([1.0, 0.0, 0.0])  # eye line, OpenCV axes
-    yaw = np.degrees(np.arctan2(facing[0], facing[2]))
-    pitch = np.degrees(np.arctan2(facing[1], np.hypot(facing[0], facing[2])))
-    roll = np.degrees(np.arctan2(-across[1], across[0]))
-    return float(yaw), float(pitch), float(roll)
+    (r00, _, r02), (r10, _, r12), (_, _, r22) = rotation.tolist()
+    facing_x, facing_y, facing_z = -r02, r12, r22  # the face normal, rotation @ (0, 0, -1), in our axes
+    yaw = math.degrees(math.atan2(facing_x, facing_z))
+    pitch = math.degrees(math.atan2(facing_y, math.hypot(facing_x, facing_z)))
+    roll = math.degrees(math.atan2(-r10, r00))  # the eye line, rotation @ (1, 0, 0), in OpenCV's axes
+    return yaw, pitch, roll
 
 
 class SolvePnPHeadPose:
@@ -44,7 +50,7 @@ class SolvePnPHeadPose:
     def __call__(self, frame: np.ndarray, result: FrameResult, regions: Regions = NULL_REGIONS) -> None:
         with regions.region(self.region):
             height, width = frame.shape[:2]
-            image_points = np.ascontiguousarray(result.landmarks[_MESH_INDEX, :2], dtype=float)
-            ok, rvec, _ = cv2.solvePnP(_OBJECT_POINTS, image_points, camera_matrix(width, height), None,
+            image_points = result.landmarks[_MESH_INDEX, :2].astype(float)
+            ok, rvec, _ = cv2.solvePnP(_OBJECT_POINTS, image_points, _camera(width, height), None,
                                        flags=cv2.SOLVEPNP_SQPNP)
             result.head_pose = angles_from_rotation(cv2.Rodrigues(rvec)[0]) if ok else None

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from perfharness.core.errors import UsageError
-from perfharness.gaze.geometry import RotatedRect, apply_affine, box_of, crop, rgb_tensor
+from perfharness.gaze.geometry import RotatedRect, box_of, crop, rgb_tensor
 from perfharness.gaze.result import EyeResult, FrameResult
 from perfharness.gaze.stage import ModelStage
 from perfharness.runtime.engine import EngineConfig
@@ -28,6 +28,7 @@ RIGHT_EYE_CORNERS = (362, 263)
 LEFT_EYE_OUTLINE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
 RIGHT_EYE_OUTLINE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385, 384, 398)
 _EYES = ((LEFT_EYE_CORNERS, False, np.array(LEFT_EYE_OUTLINE)), (RIGHT_EYE_CORNERS, True, np.array(RIGHT_EYE_OUTLINE)))
+EYE_CORNERS = np.array(LEFT_EYE_CORNERS + RIGHT_EYE_CORNERS)  # both eyes' corners, for one look-up
 
 
 EyeCrop = tuple[np.ndarray, RotatedRect]  # the matrix from crop to frame pixels, the crop
@@ -43,19 +44,20 @@ class IrisLandmarks(ModelStage):
         if batch not in EYE_BATCHES:
             raise UsageError(f"eye batch {batch}: the iris model takes 1 eye per inference or both (2)")
         super().__init__(path, spec, config, batch=batch)
+        self._patches = np.empty((2, INPUT_SIZE, INPUT_SIZE, 3), np.uint8)  # both eye crops, reused frame to frame
 
     def preprocess(self, frame: np.ndarray, result: FrameResult) -> tuple[dict[str, np.ndarray] | None, list[EyeCrop]]:
         """Both eye crops as (2, 64, 64, 3) RGB in [0, 1], image-left eye first (the other
         mirrored): written into the model's input at batch 2, a tensor of their own at batch 1."""
         batched = self.model.batch == 2
         tensor = self.model.input_tensor("input_1") if batched else np.empty((2, INPUT_SIZE, INPUT_SIZE, 3), np.float32)
-        landmarks = result.landmarks
+        corners = result.landmarks[EYE_CORNERS, :2].tolist()
         eyes = []
-        for eye, (corners, mirrored, _) in enumerate(_EYES):
-            rect = RotatedRect.through(landmarks[corners[0], :2], landmarks[corners[1], :2], ROI_SCALE)
-            patch, to_frame = crop(frame, rect, INPUT_SIZE, INPUT_SIZE, flip=mirrored)
-            rgb_tensor(patch, tensor[eye])
+        for eye, (_, mirrored, _) in enumerate(_EYES):
+            rect = RotatedRect.through(corners[2 * eye], corners[2 * eye + 1], ROI_SCALE)
+            _, to_frame = crop(frame, rect, INPUT_SIZE, INPUT_SIZE, flip=mirrored, out=self._patches[eye])
             eyes.append((to_frame, rect))
+        rgb_tensor(self._patches.reshape(-1, INPUT_SIZE, 3), tensor.reshape(-1, INPUT_SIZE, 3))  # both eyes at once
         return (None if batched else {"input_1": tensor}), eyes
 
     def infer(self, inputs: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
@@ -97,5 +99,6 @@ def _both(first: np.ndarray, second: dict[str, np.ndarray]) -> dict[str, np.ndar
 
 def iris_center(iris_raw: np.ndarray, to_frame: np.ndarray) -> tuple[float, float]:
     """The iris centre in frame pixels from one eye's raw iris output (5 points, centre first)."""
-    iris = apply_affine(to_frame, iris_raw.reshape(5, 3)[:, :2])
-    return float(iris[0, 0]), float(iris[0, 1])
+    x, y = iris_raw.reshape(-1)[:2].tolist()
+    (a, b, c), (d, e, f) = to_frame.tolist()
+    return a * x + b * y + c, d * x + e * y + f

@@ -55,28 +55,29 @@ class OneEuroFilter:
 
     def reset(self) -> None:
         """Forget the history: the next value passes through unchanged."""
-        self._x: np.ndarray | None = None
-        self._dx: np.ndarray | None = None
+        self._x: list[float] | None = None  # per component, as Python floats: a frame's few values cost
+        self._dx: list[float] | None = None  # less in plain arithmetic than in numpy's small-array calls
         self._t = 0.0
 
     @staticmethod
-    def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
+    def _alpha(cutoff: float, dt: float) -> float:
         tau = 1.0 / (2.0 * math.pi * cutoff)
         return 1.0 / (1.0 + tau / dt)
 
     def filter(self, value: Value, t: float) -> Value:
         """Smooth ``value`` observed at time ``t`` (seconds)."""
         x = np.asarray(value, dtype=np.float64)
+        components = x.ravel().tolist()
         if self._x is None or self._dx is None:
-            self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t
+            self._x, self._dx, self._t = components, [0.0] * len(components), t
         elif t > self._t:
             dt = t - self._t
             a_d = self._alpha(self.d_cutoff, dt)
-            self._dx = a_d * (x - self._x) / dt + (1.0 - a_d) * self._dx
-            a = self._alpha(self.min_cutoff + self.beta * np.abs(self._dx), dt)
-            self._x = a * x + (1.0 - a) * self._x
+            self._dx = [a_d * (v - p) / dt + (1.0 - a_d) * d for v, p, d in zip(components, self._x, self._dx)]
+            alphas = [self._alpha(self.min_cutoff + self.beta * abs(d), dt) for d in self._dx]
+            self._x = [a * v + (1.0 - a) * p for a, v, p in zip(alphas, components, self._x)]
             self._t = t
-        return float(self._x) if self._x.ndim == 0 else self._x.copy()
+        return self._x[0] if x.ndim == 0 else np.array(self._x).reshape(x.shape)
 
 
 class Calibration:
@@ -129,8 +130,8 @@ class Calibration:
 
     def to_screen(self, yaw: float, pitch: float) -> tuple[float, float]:
         """Map one gaze direction to unclamped screen pixels."""
-        x, y = self.matrix @ np.array([yaw, pitch, 1.0])
-        return float(x), float(y)
+        (a, b, c), (d, e, f) = self.matrix.tolist()
+        return a * yaw + b * pitch + c, d * yaw + e * pitch + f
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write as JSON, atomically (temporary file in the same folder, then ``os.replace``)."""
@@ -189,7 +190,7 @@ class PointerMapper:
 
     def map(self, gaze_angles: tuple[float, float], t: float) -> tuple[int, int]:
         """Pointer pixel for gaze (yaw, pitch) degrees seen at time ``t`` (seconds)."""
-        yaw, pitch = self._filter.filter(np.asarray(gaze_angles, dtype=np.float64), t)
+        yaw, pitch = self._filter.filter(np.asarray(gaze_angles, dtype=np.float64), t).tolist()
         x, y = self.calibration.to_screen(yaw, pitch)
         w, h = self.calibration.screen_size
         return min(max(round(x), 0), w - 1), min(max(round(y), 0), h - 1)

@@ -12,6 +12,7 @@ detections, the face followed, the crops) is here too, never in the chain.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -67,5 +68,5 @@ class FrameResult:
         """(yaw, pitch) of the gaze vector in degrees."""
         if self.gaze is None:
             return None
-        x, y, z = (float(v) for v in self.gaze)
-        return float(np.degrees(np.arctan2(x, z))), float(np.degrees(np.arctan2(y, np.hypot(x, z))))
+        x, y, z = self.gaze.tolist()
+        return math.degrees(math.atan2(x, z)), math.degrees(math.atan2(y, math.hypot(x, z)))

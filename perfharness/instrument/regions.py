@@ -6,8 +6,7 @@ nested. The timings of the current frame are kept by name and handed over with `
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from time import perf_counter
 from typing import Protocol
 
@@ -25,24 +24,37 @@ class Regions:
         self._sinks = tuple(sinks)
         self._timings: dict[str, float] = {}
 
-    @contextmanager
-    def region(self, name: str) -> Iterator[None]:
-        """Time the enclosed block as ``name`` (durations of a repeated name add up)."""
-        for sink in self._sinks:
-            sink.begin(name)
-        start = perf_counter()
-        try:
-            yield
-        finally:
-            elapsed = perf_counter() - start
-            self._timings[name] = self._timings.get(name, 0.0) + elapsed
-            for sink in reversed(self._sinks):
-                sink.end(name)
+    def region(self, name: str) -> _Region:
+        """Time the enclosed ``with`` block as ``name`` (durations of a repeated name add up)."""
+        return _Region(self, name)
 
     def take(self) -> dict[str, float]:
         """The timings (seconds) recorded since the last call, and start afresh."""
         timings, self._timings = self._timings, {}
         return timings
+
+
+class _Region:
+    """One ``with regions.region(name)`` block: the sinks' begin, the clock, then the clock, the
+    timing added up and the sinks' end (in reverse order), exception or not. A plain class, as
+    a block costs a third of a generator-based context manager's time."""
+
+    __slots__ = ("_name", "_regions", "_start")
+
+    def __init__(self, regions: Regions, name: str) -> None:
+        self._regions, self._name = regions, name
+
+    def __enter__(self) -> None:
+        for sink in self._regions._sinks:
+            sink.begin(self._name)
+        self._start = perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        elapsed = perf_counter() - self._start
+        regions, name = self._regions, self._name
+        regions._timings[name] = regions._timings.get(name, 0.0) + elapsed
+        for sink in reversed(regions._sinks):
+            sink.end(name)
 
 
 NULL_REGIONS = Regions()

@@ -129,12 +129,14 @@ class LoadedModel:
     def __post_init__(self) -> None:
         self._request = self.compiled.create_infer_request()
         self._outputs = {key: self.compiled.output(name) for key, name in self.output_names.items()}
+        # The request keeps its input tensors (``infer(inputs)`` copies into them): their arrays are looked up once.
+        self._inputs = {key: self._request.get_tensor(name).data for key, name in self.input_names.items()}
         self._started = 0.0
 
     def input_tensor(self, key: str) -> np.ndarray:
         """The request's own input tensor for ``key``, writable: a preprocess that fills it in
         place saves the copy ``infer(inputs)`` makes."""
-        return self._request.get_tensor(self.input_names[key]).data
+        return self._inputs[key]
 
     def infer(self, inputs: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
         """Run synchronously, on the calling thread, on ``inputs`` (copied into the request) or,

@@ -4,8 +4,9 @@ Names are stable (set on the fixture, so they do not depend on test function nam
 (``-batch2``: the iris model reshaped to take both eyes), ``stage[<set>/<stage>.<phase>]``,
 ``pipeline[<set>-<precision>]`` (the controller's default switches) and ``pipeline[<set>-FP32-<switch>]``
 with one switch turned back (``detect-every-frame``, ``eye-batch-1``) or on (``in-flight-2``),
-``instrumentation[<variant>]`` (``instrumentation[collector-recording]`` with the collector's overhead in
-extra_info), ``reference[openvino-conv]``; groups are per model or suite.
+``pipeline[<set>-FP32-sample-clip]`` (a pass of the sample clip through the controller's frame, its
+glue ratio in extra_info), ``instrumentation[<variant>]`` (``instrumentation[collector-recording]``
+with the collector's overhead in extra_info), ``reference[openvino-conv]``; groups are per model or suite.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ import numpy as np
 import pytest
 from bench_support import engine_config, measure, model_extra_info, reference_model, with_slowdown
 
+from perfharness.gaze.mouse import make_mouse
 from perfharness.gaze.pipeline import GazePipeline, build_pipeline
+from perfharness.gaze.pointer import Calibration, PointerMapper
+from perfharness.gaze.sources import open_source
 from perfharness.instrument import Regions
 from perfharness.instrument.collector import set_recording
 from perfharness.instrument.itt import IttSink
 from perfharness.instrument.itt_log import read_log
 from perfharness.instrument.trace import TraceRecorder
+from perfharness.run.frame import FrameProcessor
+from perfharness.run.loop import FrameLoop, FrameRecord, LoopPlan
 
 PRECISIONS = ("FP32", "FP16")
 MODELS = ("face_detection", "face_landmarks", "iris_landmarks")
@@ -124,6 +130,50 @@ def test_pipeline_switch(benchmark, astronaut, switch):
     else:
         result = measure(benchmark, with_slowdown(lambda: pipeline.process(astronaut, 0, regions)))
     assert result.gaze is not None
+
+
+def clip_pass(processor: FrameProcessor) -> tuple[float, float, int, int]:
+    """One pass of the sample clip through the controller's frame loop (``source.read`` outside the
+    frame, as ``perfharness controller`` runs it): the summed ``frame`` and ``*.infer`` region times
+    (seconds) of its frames, how many frames, and how many found a gaze."""
+    sums = [0.0, 0.0, 0, 0]
+
+    def add(record: FrameRecord) -> bool:
+        timings = record.timings
+        sums[0] += timings["frame"]
+        sums[1] += sum(seconds for name, seconds in timings.items() if name.endswith(".infer"))
+        sums[2] += 1
+        sums[3] += record.result.gaze is not None
+        return True
+
+    with open_source("sample") as source:
+        FrameLoop(processor, LoopPlan(), [], add).run(frame for _, frame in source)
+    return sums[0], sums[1], sums[2], sums[3]
+
+
+@pytest.mark.time_only("its glue ratio is read from the regions' clocks, and a pass is 120 frames")
+def test_pipeline_clip_glue(benchmark, bench_pipelines):
+    """The default path (FP32, tracking, both eyes in one inference, one frame in flight) over one
+    pass of the sample clip per round, the pointer mapped (mouse off) as in the controller.
+    extra_info: ``glue_ratio``, the median over its passes (warm-up included) of a pass's frame time
+    over the sum of its inferences (1.0: nothing but inference), and the per-frame medians. The detector
+    runs where the clip's track is lost (its no-face segment among them). The slowdown knob is not
+    applied: its 80 calibration calls would be 80 passes."""
+    processor = FrameProcessor(bench_pipelines["FP32"], PointerMapper(Calibration.default(1920, 1080)),
+                               make_mouse("off"))
+    benchmark.group = "pipeline-clip"
+    benchmark.name = "pipeline[mediapipe-FP32-sample-clip]"
+    benchmark.extra_info.update({"precision": "FP32", "config": engine_config("FP32").compile_properties()})
+    passes = []
+    measure(benchmark, lambda: passes.append(clip_pass(processor)))
+    frame_s, infer_s, frames, gazes = (np.array(column) for column in zip(*passes))
+    benchmark.extra_info.update({
+        "glue_ratio": float(np.median(frame_s / infer_s)),
+        "frame_ms_per_frame": float(np.median(frame_s / frames)) * 1e3,
+        "infer_ms_per_frame": float(np.median(infer_s / frames)) * 1e3,
+        "frames_per_pass": int(frames[0]), "passes": len(passes),
+    })
+    assert (gazes >= 0.75 * frames).all()  # the clip's faces were followed (it has a segment without one)
 
 
 INSTRUMENTATION = {

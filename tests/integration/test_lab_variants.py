@@ -218,8 +218,14 @@ def test_run_settings_variants_are_checked(lab_cache):
         RunSettings(variants=(("eyebrows", PRUNED),)).check()
     with pytest.raises(ModelError, match="no variant 'missing'"):
         RunSettings(variants=(("iris_landmarks", "missing"),)).check()
-    with pytest.raises(UsageError, match="for a precision"):
-        RunSettings(variants=(("iris_landmarks", "INT8"),)).check()
+    # a precision per model: in one spelling, INT8 only once quantized (this cache has none), FP64 no precision
+    with pytest.raises(ModelError, match="perfharness models quantize mediapipe"):
+        RunSettings(variants=(("iris_landmarks", "int8"),)).check()
+    with pytest.raises(UsageError, match="unknown precision 'FP64'"):
+        RunSettings(variants=(("iris_landmarks", "FP64"),)).check()
+    fp16 = RunSettings(variants=(("face_landmarks", "fp16"),))
+    fp16.check()
+    assert fp16.variants == (("face_landmarks", "FP16"),)
     scenario = with_overrides(Scenario("s"), [f"variant=iris_landmarks={PRUNED}"])  # the controller's --variant
     assert scenario.settings().variants == (("iris_landmarks", PRUNED),)
     variants_of(scenario)  # checked like every run setting

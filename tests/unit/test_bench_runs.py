@@ -58,6 +58,15 @@ def test_merge_keeps_each_process_and_pytest_benchmark_stats(tmp_path):
     assert listed.returncode == 0 and MODEL in listed.stdout and "63" in listed.stdout
 
 
+def test_merge_takes_the_median_of_a_glue_ratio_each_process_measured():
+    documents = [worker_document(p, 1.0) for p in range(3)]
+    for worker, ratio in zip(documents, (1.3, 1.1, 1.2)):
+        worker["benchmarks"][0]["extra_info"]["glue_ratio"] = ratio
+    extra_info = merge(documents)["benchmarks"][0]["extra_info"]
+    assert extra_info["glue_ratio"] == 1.2 and extra_info["glue_ratio_per_process"] == [1.3, 1.1, 1.2]
+    assert "glue_ratio" not in merge([worker_document(1, 1.0)])["benchmarks"][0]["extra_info"]
+
+
 def test_rounds_per_process_must_add_up(tmp_path):
     doc = merge([worker_document(1, 1.0)])
     doc["benchmarks"][0]["extra_info"][PROCESS_ROUNDS] = [10, 10]
