@@ -6,6 +6,7 @@ Each metric is a mean over the held-out frames where both found a face."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -46,6 +47,32 @@ class Outputs:
             self.head_pose[index] = np.array(result.head_pose, np.float64)
         if result.gaze is not None:
             self.gaze[index] = np.asarray(result.gaze, np.float64).copy()
+
+
+    def save(self, path: Path) -> None:
+        """Write the outputs to ``path`` (.npz, NaN where a frame has none), read back by ``load``."""
+        indices = sorted(self.found)
+
+        def stacked(kind: str, shape: tuple[int, ...]) -> np.ndarray:
+            values = getattr(self, kind)
+            return np.array([values.get(i, np.full(shape, np.nan)) for i in indices], np.float64).reshape(-1, *shape)
+
+        np.savez(path, index=np.array(indices, np.int64), found=np.array([self.found[i] for i in indices], bool),
+                 landmarks=stacked("landmarks", (468, 2)), iris=stacked("iris", (2, 2)),
+                 head_pose=stacked("head_pose", (3,)), gaze=stacked("gaze", (3,)))
+
+    @classmethod
+    def load(cls, path: Path) -> Outputs:
+        """The outputs ``save`` wrote."""
+        outputs = cls()
+        with np.load(path) as data:
+            for row, index in enumerate(data["index"].tolist()):
+                outputs.found[index] = bool(data["found"][row])
+                for kind in ("landmarks", "iris", "head_pose", "gaze"):
+                    value = data[kind][row]
+                    if outputs.found[index] and not np.isnan(value).all():
+                        getattr(outputs, kind)[index] = value
+        return outputs
 
 
 def drift(candidate: Outputs, reference: Outputs) -> dict[str, float | None]:

@@ -1,35 +1,26 @@
 """Tune's confirmation race in fresh processes, as the gate runs its rounds: the default and the
-choice alternate, each pair two new processes (``tune.worker``), each timing a few passes after
-its warm-up; what a long-lived process carries (allocator state, caches, the other
-configurations loaded beside it) cannot favour either side."""
+choice alternate, each pair two new worker processes (``tune.timing.Contender``), each timing a
+few passes after its warm-up; what a long-lived worker carries (allocator state, caches) cannot
+favour either side."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import sys
-
 import numpy as np
 
-from perfharness.core.children import ChildError, spawn
 from perfharness.run.settings import RunSettings
+from perfharness.tune.timing import Contender
 
 PAIRS, PASSES = 3, 3  # pairs of processes; timed passes per process (its median counts)
-START_ESTIMATE_S = 4.0  # a worker's start: Python, OpenVINO, the clip, compiling the chain
-TIMEOUT_S = 300.0
+START_ESTIMATE_S = 4.0  # a worker's start: Python, OpenVINO, the clip, compiling the chain, a first pass
 
 
 def process_time(settings: RunSettings, passes: int = PASSES) -> float:
-    """The median time per frame (seconds) of ``passes`` passes in a new process; ChildError when it fails."""
-    command = [sys.executable, "-m", "perfharness.tune.worker", json.dumps(dataclasses.asdict(settings)), str(passes)]
-    child = spawn("tune worker", command, protocol=True)
+    """The median time per frame (seconds) of ``passes`` passes in a new worker; ChildError when it fails."""
+    contender = Contender(settings).open()
     try:
-        reply = child.receive(TIMEOUT_S)
+        return float(np.median([contender.timed_pass() for _ in range(passes)]))
     finally:
-        child.close()
-    if "times_s" not in reply:
-        raise ChildError(f"tune worker: {reply.get('error', reply)}")
-    return float(np.median(reply["times_s"]))
+        contender.close()
 
 
 def fresh_race(default: RunSettings, choice: RunSettings, pairs: int = PAIRS) -> tuple[list[float], list[float]]:

@@ -1,4 +1,4 @@
-"""``perfharness tune`` as a job: the sample clip decoded once, the search run as a session
+"""``perfharness tune`` as a job: the search run as a session
 (Ctrl-C or SIGTERM at any moment ends it, the writes always happen), then the configuration file
 (the choice, with everything measured in its ``tune`` section, ``complete`` false when the search
 was cut short), the front's plot, and the front and choice as text."""
@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perfharness.core.outputs import writing
-from perfharness.gaze.sources import open_source
+from perfharness.gaze.sources import SAMPLE_FRAMES
 from perfharness.results import stamps
 from perfharness.results.manifest import new_manifest
 from perfharness.run.config_file import write_config
 from perfharness.run.session import COMPLETED, FinalWrites, run_session
 from perfharness.run.settings import RunSettings
+from perfharness.tune import fresh
 from perfharness.tune.drift import METRICS, budget_share
 from perfharness.tune.front import default_point, front_table, pareto_front, write_front_plot
-from perfharness.tune import fresh
 from perfharness.tune.search import MIN_GAIN, RUNGS, Tuner
 from perfharness.tune.space import dimensions
 from perfharness.tune.timing import INPUT
@@ -56,9 +56,7 @@ def run_tune(options: TuneOptions) -> TuneOutcome:
 
     def measure() -> None:
         nonlocal tuner
-        with open_source(INPUT) as source:
-            frames = [frame for _, frame in source]
-        tuner = Tuner(frames, dimensions(options.device), options.budget, options.max_time_s)
+        tuner = Tuner(SAMPLE_FRAMES, dimensions(options.device), options.budget, options.max_time_s)
         tuner.run()
 
     def finish(stopped: str) -> TuneOutcome:
@@ -121,8 +119,9 @@ def summary_text(document: dict, options: TuneOptions) -> str:
     """The front and the choice, as the command prints them."""
     points = [default_point(options.budget), *document["candidates"]]
     front = pareto_front(points)
+    ended = "complete" if document["complete"] else "cut short: " + document["stopped"]
     lines = [f"perfharness tune: {len(document['candidates'])} configurations measured in "
-             f"{document['elapsed_s']:.0f} s ({'complete' if document['complete'] else 'cut short: ' + document['stopped']})",
+             f"{document['elapsed_s']:.0f} s ({ended})",
              "", "Pareto front (time per frame against drift from the FP32 chain):", "",
              front_table(front, options.budget, document["choice"]), ""]
     confirmation = document["confirmation"]

@@ -2,15 +2,15 @@
 successive-halving race.
 
 The reference is the FP32 chain at its defaults; it starts as the incumbent. For each dimension
-every other value is tried on the incumbent: loaded, its held-out outputs compared with the
-reference's (``tune.drift``), and, within the budget, raced against the incumbent in rungs of
-2, 2 and 3 pairs of passes (``tune.timing.race``), the slower half and anything not faster
-dropped after each rung. The fastest survivor becomes the incumbent when it is at least
-``MIN_GAIN`` faster over its 7 pairs and faster at all with ``ACCEPT_CONFIDENCE``. A configuration over the budget gets one pair, for the
-front. Sweeps repeat until one changes nothing (at most ``MAX_SWEEPS``) or time runs out; a
-confirmation race of the choice against the reference in fresh processes (``tune.fresh``)
-always fits: time is kept for it. Every measured configuration stays in ``candidates`` however the search
-ends (Ctrl-C included), so what was measured is kept.
+every other value is tried on the incumbent: loaded in a worker of its own, its held-out outputs
+compared with the reference's (``tune.drift``), and, within the budget, raced against the
+incumbent in rungs of 2, 2 and 3 pairs of passes (``tune.timing.race``), the slower half and
+anything not faster dropped after each rung. The fastest survivor becomes the incumbent when it
+is at least ``MIN_GAIN`` faster over its 7 pairs and faster at all with ``ACCEPT_CONFIDENCE``.
+A configuration over the budget gets one pair, for the front. Sweeps repeat until one changes
+nothing (at most ``MAX_SWEEPS``) or time runs out; a confirmation race of the choice against the
+reference in fresh processes (``tune.fresh``) always fits: time is kept for it. Every measured
+configuration stays in ``candidates`` however the search ends (Ctrl-C included).
 """
 
 from __future__ import annotations
@@ -24,20 +24,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from perfharness.core.children import ChildError
-from perfharness.core.errors import UsageError, one_line
+from perfharness.core.errors import one_line
 from perfharness.run.settings import RunSettings
 from perfharness.stats.bootstrap import median_upper_bound, paired_median_ratio_interval
-from perfharness.tune.drift import budget_share, drift, over_budget
-from perfharness.tune.space import Dimension, describe
 from perfharness.tune import fresh
+from perfharness.tune.drift import budget_share, drift, over_budget
 from perfharness.tune.fresh import fresh_race
+from perfharness.tune.space import Dimension, describe
 from perfharness.tune.timing import Contender, race
 
 RUNGS = (2, 2, 3)  # pairs added at each rung of a race
 MIN_GAIN = 0.02  # a challenger must be this much faster (median of per-pair ratios) to take over,
 ACCEPT_CONFIDENCE = 0.9  # and faster at all with this confidence (one-sided bootstrap of that median)
 MAX_SWEEPS = 2
-OPEN_ESTIMATE_S = 4.0  # loading a configuration before one has been timed here
+OPEN_ESTIMATE_S = 4.0  # starting a configuration's worker before one has been timed here
 
 
 @dataclass
@@ -84,9 +84,9 @@ class Confirmation:
 class Tuner:
     """One search; see the module docstring. ``progress`` gets a line per measured configuration."""
 
-    def __init__(self, frames: list[np.ndarray], dimensions: list[Dimension], budget: dict[str, float],
+    def __init__(self, frame_count: int, dimensions: list[Dimension], budget: dict[str, float],
                  max_time_s: float, progress: Callable[[str], None] | None = None) -> None:
-        self.frames, self.dimensions, self.budget = frames, dimensions, budget
+        self.frame_count, self.dimensions, self.budget = frame_count, dimensions, budget
         self.started = time.monotonic()
         self.deadline = self.started + max_time_s
         self.max_time_s = max_time_s
@@ -107,7 +107,7 @@ class Tuner:
 
     def _pass_s(self) -> float:
         times = self._reference.times_s if self._reference and self._reference.times_s else []
-        return float(np.median(times)) * len(self.frames) if times else 0.01 * len(self.frames)
+        return float(np.median(times)) * self.frame_count if times else 0.01 * self.frame_count
 
     def _affords(self, seconds: float) -> bool:
         """Whether ``seconds`` more of search still leave time for the confirmation race."""
@@ -141,7 +141,7 @@ class Tuner:
 
     def _open(self, settings: RunSettings) -> Contender:
         started = time.monotonic()
-        contender = Contender(settings, self.frames).open()
+        contender = Contender(settings).open()
         self._open_s.append(time.monotonic() - started)
         return contender
 
@@ -184,7 +184,7 @@ class Tuner:
         """The candidate loaded, its drift measured; None (and its outcome said) when it cannot run."""
         try:
             contender = self._open(candidate.settings)
-        except (UsageError, RuntimeError) as error:
+        except ChildError as error:
             candidate.outcome = one_line(f"failed: {error}")
             self.progress(self._line(candidate))
             return None

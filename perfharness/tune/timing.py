@@ -1,7 +1,12 @@
-"""A configuration under test: its chain loaded once (a ``ChainPass``, the run session the controller
-uses, pointer off), its outputs on the held-out frames from a first untimed pass, and the time
-per frame of each timed pass (the wall time of a pass over the clip / its frames, so a
-configuration with two frames in flight is timed by its throughput, as the controller runs it).
+"""A configuration under test, in a process of its own (``tune.worker``): its chain loaded once
+(the controller's run session, pointer off), its outputs on the held-out frames from a first
+untimed pass, then timed passes on request. The time of a pass is its wall time over its
+frames, so a configuration with two frames in flight is timed by its throughput, as the
+controller runs it.
+
+One process per configuration, so that one chain's threads, allocations and caches cannot bias
+another's turns (raced in one process, ``threads=2``, the setting OpenVINO picks here by itself,
+came out at 1.29x its own choice).
 
 ``race`` interleaves two of them: pairs of passes back to back, the order alternating, so that
 drift of the machine lands on both sides of a pair; the ratio is the median of per-pair ratios.
@@ -9,56 +14,69 @@ drift of the machine lands on both sides of a pair; the ratio is the median of p
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
-import numpy as np
-
-from perfharness.run.loop import LoopPlan
-from perfharness.run.session import ChainPass
+from perfharness.core.children import Child, ChildError, spawn
 from perfharness.run.settings import RunSettings
-from perfharness.run.stats import FrameStats
 from perfharness.tune.drift import Outputs
 
 INPUT = "sample"  # the clip every configuration is timed on (its odd frames held out for the drift)
+START_TIMEOUT_S = 300.0  # Python, OpenVINO, the clip, compiling the chain, the first pass
+PASS_TIMEOUT_S = 300.0
 
 
 @dataclass
 class Contender:
-    """One configuration, loaded; ``close`` frees its compiled models."""
+    """One configuration in its worker process; ``close`` ends it."""
 
     settings: RunSettings
-    frames: list[np.ndarray]
     outputs: Outputs = field(default_factory=Outputs)
     times_s: list[float] = field(default_factory=list)  # per frame, one per timed pass
-    _chain: ChainPass | None = None
+    _child: Child | None = None
 
     def open(self) -> Contender:
-        """Load and compile the chain, then run the untimed pass that keeps the held-out outputs
-        (and warms the models up)."""
-        self._chain = ChainPass(self.settings, LoopPlan(in_flight=self.settings.in_flight), FrameStats(),
-                                mouse="off").__enter__()
-        try:
-            self._pass(lambda record: self.outputs.add(record.result) or True)
-        except BaseException:
-            self.close()
-            raise
+        """Start the worker, wait until its chain is loaded and its held-out outputs are written;
+        ChildError (one line) when it cannot run."""
+        with tempfile.TemporaryDirectory(prefix="perfharness-tune-") as folder:
+            outputs = Path(folder) / "outputs.npz"
+            command = [sys.executable, "-m", "perfharness.tune.worker",
+                       json.dumps(dataclasses.asdict(self.settings)), str(outputs)]
+            self._child = spawn("tune worker", command, protocol=True, new_session=True)
+            try:
+                self._reply(START_TIMEOUT_S)
+                self.outputs = Outputs.load(outputs)
+            except BaseException:
+                self.close()
+                raise
         return self
 
     def timed_pass(self) -> float:
         """One timed pass over the clip; its time per frame (seconds), also kept in ``times_s``."""
-        counts = self._pass(None)
-        per_frame = counts.wall_s / max(counts.measured, 1)
+        assert self._child is not None, "open() first"
+        self._child.send({"passes": 1})
+        (per_frame,) = self._reply(PASS_TIMEOUT_S)["times_s"]
         self.times_s.append(per_frame)
         return per_frame
 
     def close(self) -> None:
-        if self._chain is not None:
-            self._chain.__exit__(None, None, None)
-            self._chain = None
+        if self._child is not None:
+            self._child.close({"quit": True})
+            self._child = None
 
-    def _pass(self, consumer):
-        assert self._chain is not None, "open() first"
-        return self._chain.run(iter(self.frames), [], consumer).counts
+    def _reply(self, timeout_s: float) -> dict:
+        assert self._child is not None
+        reply = self._child.receive(timeout_s)
+        if "error" in reply:
+            raise ChildError(f"{self.settings_text()}: {reply['error']}")
+        return reply
+
+    def settings_text(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in dataclasses.asdict(self.settings).items() if v not in (None, ()))
 
 
 def race(incumbent: Contender, challenger: Contender, pairs: int, first_pair: int = 0) -> list[float]:

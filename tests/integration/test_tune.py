@@ -19,10 +19,10 @@ from perfharness.tune.front import pareto_front
 
 @pytest.fixture(scope="module")
 def tuned(tmp_path_factory):
-    """One 45-second search (recorded in the tests' temporary store), its configuration file and output."""
+    """One 90-second search (recorded in the tests' temporary store), its configuration file and output."""
     folder = tmp_path_factory.mktemp("tune")
     out = folder / "tuned.json"
-    completed = subprocess.run(perfharness_command("tune", "--max-time", "45", "--out", str(out)),
+    completed = subprocess.run(perfharness_command("tune", "--max-time", "90", "--out", str(out)),
                                capture_output=True, text=True, timeout=900, check=False)
     return out, completed
 
