@@ -1,7 +1,7 @@
 """Tune's confirmation race in fresh processes, as the gate runs its rounds: the default and the
-choice alternate, each pair two new worker processes (``tune.timing.Contender``), each timing a
-few passes after its warm-up; what a long-lived worker carries (allocator state, caches) cannot
-favour either side."""
+choice alternate (3 pairs, more as the time left allows, 10 at most), each pair two new worker
+processes (``tune.timing.Contender``), each timing a few passes after its warm-up; what a
+long-lived worker carries (allocator state, caches) cannot favour either side."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from perfharness.run.settings import RunSettings
 from perfharness.tune.timing import Contender
 
-PAIRS, PASSES = 3, 3  # pairs of processes; timed passes per process (its median counts)
+PAIRS, MAX_PAIRS, PASSES = 3, 10, 3  # pairs of processes (at least, at most); timed passes per process
 START_ESTIMATE_S = 4.0  # a worker's start: Python, OpenVINO, the clip, compiling the chain, a first pass
 
 
@@ -37,6 +37,16 @@ def fresh_race(default: RunSettings, choice: RunSettings, pairs: int = PAIRS) ->
     return choice_s, default_s
 
 
+def pair_cost_s(pass_s: float) -> float:
+    """The time a pair of processes takes, given the time of one pass here."""
+    return 2 * (START_ESTIMATE_S + (PASSES + 1) * pass_s)
+
+
 def reserve_s(pass_s: float) -> float:
-    """The time to keep back for the race, given the time of one pass here."""
-    return 2 * PAIRS * (START_ESTIMATE_S + (PASSES + 1) * pass_s)
+    """The time to keep back for the race's fewest pairs."""
+    return PAIRS * pair_cost_s(pass_s)
+
+
+def affordable_pairs(seconds: float, pass_s: float) -> int:
+    """The pairs that fit in ``seconds``: PAIRS at least, MAX_PAIRS at most."""
+    return max(PAIRS, min(MAX_PAIRS, int(seconds // pair_cost_s(pass_s))))

@@ -101,7 +101,8 @@ def tune_document(tuner: Tuner | None, options: TuneOptions, started: str, stopp
         "budget_why": {key: BUDGET_WHY.get(key, METRICS.get(key, "")) for key in options.budget},
         "method": {"search": "coordinate descent, each step successive halving", "rungs_pairs": list(RUNGS),
                    "min_gain": MIN_GAIN, "sweeps": tuner.sweeps if tuner else 0,
-                   "confirm": f"{fresh.PAIRS} pairs of fresh processes, the median of {fresh.PASSES} passes each"},
+                   "confirm": f"{fresh.PAIRS}-{fresh.MAX_PAIRS} pairs of fresh processes, the median of {fresh.PASSES} "
+                              "passes each"},
         "searched": {d.name: [str(v) for v in d.values] for d in tuner.dimensions} if tuner else {},
         "candidates": candidates,
         "front": [point["label"] for point in front],

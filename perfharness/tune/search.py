@@ -238,7 +238,8 @@ class Tuner:
         if self.choice is None:
             return
         try:
-            choice_s, default_s = fresh_race(self.default, self.choice.settings)
+            pairs = fresh.affordable_pairs(self.deadline - time.monotonic(), self._pass_s())
+            choice_s, default_s = fresh_race(self.default, self.choice.settings, pairs)
         except ChildError as error:
             self.progress(f"tune: the confirmation in fresh processes failed: {error}")
             return

@@ -55,12 +55,13 @@ class Contender:
                 raise
         return self
 
-    def timed_pass(self) -> float:
-        """One timed pass over the clip; its time per frame (seconds), also kept in ``times_s``."""
+    def timed_pass(self, keep: bool = True) -> float:
+        """One timed pass over the clip; its time per frame (seconds), kept in ``times_s`` unless not ``keep``."""
         assert self._child is not None, "open() first"
         self._child.send({"passes": 1})
         (per_frame,) = self._reply(PASS_TIMEOUT_S)["times_s"]
-        self.times_s.append(per_frame)
+        if keep:
+            self.times_s.append(per_frame)
         return per_frame
 
     def close(self) -> None:
@@ -81,7 +82,12 @@ class Contender:
 
 def race(incumbent: Contender, challenger: Contender, pairs: int, first_pair: int = 0) -> list[float]:
     """``pairs`` pairs of timed passes; each pair's challenger / incumbent time per frame. The order
-    within a pair alternates with the pair's number (``first_pair`` continues an earlier race)."""
+    within a pair alternates with the pair's number (``first_pair`` continues an earlier race). A
+    race's first pair follows an untimed pass of each side: a worker that sat idle while another
+    started runs its next pass cold."""
+    if first_pair == 0:
+        incumbent.timed_pass(keep=False)
+        challenger.timed_pass(keep=False)
     ratios = []
     for number in range(first_pair, first_pair + pairs):
         if number % 2 == 0:
