@@ -1,8 +1,9 @@
 """``perfharness tune``: the chain's fastest configuration on this machine within an accuracy
 budget (docs/tuning.md).
 
-Exit status: 0 done; 2 bad input (a budget key or value, --out or --plot unusable), one line,
-before anything runs; 1 an output could not be written; 130 Ctrl-C or SIGTERM: the
+Exit status: 0 done; 2 bad input (a budget key or value, --out or --plot unusable, the models or
+the sample clip not fetched), one line, before anything runs; 1 an output could not be written or
+a worker failed on the default configuration, one line; 130 Ctrl-C or SIGTERM: the
 configuration measured so far is written, marked incomplete (``tune.complete`` false).
 """
 
@@ -12,7 +13,7 @@ import argparse
 import sys
 
 from perfharness.cli.options import add_store_option
-from perfharness.core.argtypes import output_file
+from perfharness.core.argtypes import output_file, search_seconds
 from perfharness.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError
 
 
@@ -29,7 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                     "Pareto front and everything measured in it, and a plot of the front.")
     parser.add_argument("--out", type=output_file, required=True, metavar="FILE",
                         help="the configuration file to write (JSON)")
-    parser.add_argument("--max-time", type=_seconds, default=300.0, metavar="S",
+    parser.add_argument("--max-time", type=search_seconds, default=300.0, metavar="S",
                         help="seconds the search may take, the final write aside (default 300)")
     parser.add_argument("--budget", action="append", default=[], metavar="KEY=VALUE",
                         help="the drift allowed, a mean over the held-out frames: iris_px (default 0.5), gaze_deg "
@@ -40,16 +41,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="CPU", help="the OpenVINO device (default CPU)")
     add_store_option(parser, job=True)
     parser.set_defaults(handler=run_tune_command)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not 10 <= value <= 7 * 24 * 3600:
-        raise argparse.ArgumentTypeError(f"{text}: give 10 to 604800 seconds")
-    return value
 
 
 def parse_budget(assignments: list[str]) -> dict[str, float]:
@@ -77,16 +68,22 @@ def parse_budget(assignments: list[str]) -> dict[str, float]:
 
 def run_tune_command(args: argparse.Namespace) -> int:
     """Check the options, search, write; see the module docstring for the exit status."""
+    from perfharness.core.children import ChildError
     from perfharness.core.outputs import check_outputs
     from perfharness.runtime.engine import check_device
-    from perfharness.tune.job import TuneOptions, run_tune
+    from perfharness.tune.job import TuneOptions, check_ready, run_tune
 
     budget = parse_budget(args.budget)
     plot = args.plot or args.out.with_suffix(".png")
     check_outputs({"--out": args.out, "--plot": plot})
     check_device(args.device)
+    check_ready()
     options = TuneOptions(out=args.out, plot=plot, budget=budget, max_time_s=args.max_time, device=args.device)
-    outcome = run_tune(options)
+    try:
+        outcome = run_tune(options)
+    except ChildError as error:  # the reference itself could not run (what was measured is written)
+        print(f"perfharness: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     print(outcome.text, end="")
     from perfharness.tune.store_record import keep_tune_file
 

@@ -32,6 +32,7 @@ positive_int = _bounded(int, "a whole number", lambda v: 1 <= v <= MAX_COUNT, f"
 non_negative_int = _bounded(int, "a whole number", lambda v: 0 <= v <= MAX_COUNT, f">= 0 and <= {MAX_COUNT}")
 positive_float = _bounded(float, "a number", lambda v: 0 < v < math.inf, "> 0 (and finite)")
 non_negative_float = _bounded(float, "a number", lambda v: 0 <= v < math.inf, ">= 0 (and finite)")
+search_seconds = _bounded(float, "seconds", lambda v: 10 <= v <= 7 * 24 * 3600, ">= 10 and <= 604800 (a week)")
 sampling_rate_hz = _bounded(float, "a rate in Hz", lambda v: MIN_SAMPLING_HZ <= v <= MAX_SAMPLING_HZ,
                             f"from {MIN_SAMPLING_HZ:g} to {MAX_SAMPLING_HZ:g} (samples per second)")
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from perfharness import zoo
 from perfharness.core.outputs import writing
-from perfharness.gaze.sources import SAMPLE_FRAMES
+from perfharness.gaze.sources import SAMPLE_FRAMES, open_source
 from perfharness.results import stamps
 from perfharness.results.manifest import new_manifest
 from perfharness.run.config_file import write_config
@@ -19,8 +20,9 @@ from perfharness.tune import fresh
 from perfharness.tune.drift import METRICS, budget_share
 from perfharness.tune.front import default_point, front_table, pareto_front, write_front_plot
 from perfharness.tune.search import MIN_GAIN, RUNGS, Tuner
-from perfharness.tune.space import dimensions
+from perfharness.tune.space import MODEL_SET, dimensions
 from perfharness.tune.timing import INPUT
+from perfharness.zoo.manifest import load_manifest
 
 BUDGET_WHY = {
     "iris_px": "half a pixel: the iris stage agrees with MediaPipe's own to ~0.45 px (median), so a tuned chain "
@@ -49,6 +51,15 @@ class TuneOutcome:
     failed: str | None  # the first write that failed
 
 
+def check_ready() -> None:
+    """ModelError (one line, exit 2) before anything starts when the reference chain's models or the
+    sample clip are not in the cache: the workers would each fail on it."""
+    for model in load_manifest().model_set(MODEL_SET).models:
+        zoo.model_path(MODEL_SET, model, "FP32")
+    with open_source(INPUT):
+        pass
+
+
 def run_tune(options: TuneOptions) -> TuneOutcome:
     """Search, then write the configuration and the plot whatever happened; see the module docstring."""
     started = stamps.iso()
@@ -60,31 +71,32 @@ def run_tune(options: TuneOptions) -> TuneOutcome:
         tuner.run()
 
     def finish(stopped: str) -> TuneOutcome:
-        document = tune_document(tuner, options, started, stopped)
-        writes = FinalWrites()
-        if stopped.startswith("failed") and not (tuner and tuner.candidates):
+        candidates = [c.as_dict(options.budget) for c in tuner.candidates] if tuner else []
+        points = [default_point(options.budget), *candidates]
+        front = pareto_front(points)
+        document = tune_document(tuner, options, started, stopped, candidates, front)
+        if stopped.startswith("failed") and not candidates:
             return TuneOutcome(False, document, "", None)  # nothing measured: the error says why
-        choice = tuner.choice.settings if tuner and tuner.choice else None
-        writes.attempt(lambda: write_config(options.out, choice or RunSettings(), document))
-        if tuner is not None and tuner.candidates:
-            with_points = [default_point(options.budget), *document["candidates"]]
-            front = pareto_front(with_points)
+        writes = FinalWrites()
+        choice = tuner.choice.settings if tuner and tuner.choice else RunSettings()
+        writes.attempt(lambda: write_config(options.out, choice, document))
+        if candidates:
 
             def plot() -> None:
                 with writing(options.plot):
-                    write_front_plot(with_points, front, document["choice"], str(document["run"]["cpu"]["model"]),
+                    write_front_plot(points, front, document["choice"], str(document["run"]["cpu"]["model"]),
                                      options.plot)
 
             writes.attempt(plot)
-        return TuneOutcome(stopped == COMPLETED, document, summary_text(document, options), writes.failed)
+        return TuneOutcome(stopped == COMPLETED, document, summary_text(document, front, options), writes.failed)
 
     return run_session(measure, finish)
 
 
-def tune_document(tuner: Tuner | None, options: TuneOptions, started: str, stopped: str) -> dict:
-    """The configuration file's ``tune`` section: what ran, every candidate, the front, the choice."""
-    candidates = [c.as_dict(options.budget) for c in tuner.candidates] if tuner else []
-    front = pareto_front([default_point(options.budget), *candidates])
+def tune_document(tuner: Tuner | None, options: TuneOptions, started: str, stopped: str, candidates: list[dict],
+                  front: list[dict]) -> dict:
+    """The configuration file's ``tune`` section: what ran, every candidate (``Candidate.as_dict``),
+    the front, the choice."""
     choice = tuner.choice.label if tuner and tuner.choice else "default"
     confirmation = tuner.confirmation if tuner else None
     run = new_manifest("tune", "tune", "the chain's fastest configuration on this machine within an accuracy budget",
@@ -116,10 +128,8 @@ def tune_document(tuner: Tuner | None, options: TuneOptions, started: str, stopp
     }
 
 
-def summary_text(document: dict, options: TuneOptions) -> str:
+def summary_text(document: dict, front: list[dict], options: TuneOptions) -> str:
     """The front and the choice, as the command prints them."""
-    points = [default_point(options.budget), *document["candidates"]]
-    front = pareto_front(points)
     ended = "complete" if document["complete"] else "cut short: " + document["stopped"]
     lines = [f"perfharness tune: {len(document['candidates'])} configurations measured in "
              f"{document['elapsed_s']:.0f} s ({ended})",

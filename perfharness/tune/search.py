@@ -25,6 +25,7 @@ import numpy as np
 
 from perfharness.core.children import ChildError
 from perfharness.core.errors import one_line
+from perfharness.run.config_file import settings_document
 from perfharness.run.settings import RunSettings
 from perfharness.stats.bootstrap import median_upper_bound, paired_median_ratio_interval
 from perfharness.tune import fresh
@@ -63,8 +64,6 @@ class Candidate:
         return float(np.median(self.ratios)) * self.incumbent_ratio if self.ratios else None
 
     def as_dict(self, budget: dict[str, float]) -> dict:
-        from perfharness.run.config_file import settings_document
-
         return {"label": self.label, "dimension": self.dimension, "settings": settings_document(self.settings),
                 "drift": self.drift, "budget_share": budget_share(self.drift, budget) if self.drift else None,
                 "over_budget": self.over_budget, "against": self.against, "pairs": len(self.ratios),

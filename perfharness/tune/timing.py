@@ -73,11 +73,8 @@ class Contender:
         assert self._child is not None
         reply = self._child.receive(timeout_s)
         if "error" in reply:
-            raise ChildError(f"{self.settings_text()}: {reply['error']}")
+            raise ChildError(f"the tune worker failed: {reply['error']}")
         return reply
-
-    def settings_text(self) -> str:
-        return " ".join(f"{k}={v}" for k, v in dataclasses.asdict(self.settings).items() if v not in (None, ()))
 
 
 def race(incumbent: Contender, challenger: Contender, pairs: int, first_pair: int = 0) -> list[float]:

@@ -5,6 +5,7 @@ one line and exit 2."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 
@@ -123,7 +124,7 @@ def test_tune_interrupted_keeps_what_was_measured(tmp_path):
     (["--budget", "speed=1"], "--budget 'speed=1': expected KEY=VALUE"),
     (["--budget", "iris_px=-1"], "--budget iris_px=-1: expected a number >= 0"),
     (["--budget", "gaze_deg=nan"], "expected a number >= 0"),
-    (["--max-time", "3"], "give 10 to 604800 seconds"),
+    (["--max-time", "3"], "expected a number >= 10 and <= 604800 (a week), got 3"),
     (["--device", "NPU9"], "cannot compile models for device 'NPU9'"),
 ])
 def test_tune_bad_options_are_one_line(tmp_path, args, message):
@@ -132,3 +133,13 @@ def test_tune_bad_options_are_one_line(tmp_path, args, message):
     assert completed.returncode == 2
     assert message in completed.stderr and len(completed.stderr.strip().splitlines()) == 1
     assert "Traceback" not in completed.stderr and not (tmp_path / "x.json").exists()
+
+
+def test_tune_without_fetched_models_is_one_line(tmp_path):
+    env = {**os.environ, "PERFHARNESS_CACHE": str(tmp_path / "empty-cache")}
+    completed = subprocess.run(perfharness_command("tune", "--out", str(tmp_path / "x.json"), "--no-store"),
+                               capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert completed.returncode == 2
+    assert "perfharness models fetch mediapipe" in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1 and "Traceback" not in completed.stderr
+    assert not (tmp_path / "x.json").exists()
