@@ -12,7 +12,7 @@ Methods, all on the suites ``model``, ``pipeline`` and ``reference`` (8 gated be
   one run per side;
 - ``runs``: the same runs, the 3 runs before the candidate as the baseline side (a baseline kept
   as its last runs: ``compare --last 3``);
-- ``ab``: ``bench ab`` sessions (3 pairs of worker processes, A B A B A B).
+- ``ab``: ``bench ab`` sessions (``--ab-pairs`` pairs of worker processes, A B A B ...; 3 by default).
 
 Runs are planned interleaved, A, B+5 %, B+10 %, A, ... (``PERFHARNESS_BENCH_SLOWDOWN``), so
 that machine drift hits every kind alike; A/A pairs are consecutive A runs, each B run is paired
@@ -32,19 +32,13 @@ import numpy as np
 
 from perfharness.bench.compare import compare
 from perfharness.bench.gates import load_gates
-from perfharness.bench.runner import (
-    Suite,
-    merge,
-    run_processes,
-    run_worker,
-    source_root,
-)
+from perfharness.bench.runner import Suite, merge, run_processes, run_worker, source_root
 from perfharness.bench.storage import load_run
 
-KEYWORD = "model or pipeline or reference"
+# the published models and the two whole-frame benchmarks at both precisions, and the reference
+KEYWORD = "(test_model or test_pipeline or reference) and not batch2 and not switch and not clip_glue"
 METHODS = ("single", "processes", "runs", "ab")
 BASELINE_RUNS = 3
-AB_PAIRS = 3
 
 
 def suites(root: Path, slowdown: float) -> dict[str, Suite]:
@@ -60,7 +54,7 @@ def ensure(path: Path, make) -> None:
         path.write_text(json.dumps(document))
 
 
-def collect(out: Path, pairs: int, slowdowns: list[float], methods: list[str]) -> None:
+def collect(out: Path, pairs: int, slowdowns: list[float], methods: list[str], ab_pairs: int) -> None:
     root = source_root()
     with tempfile.TemporaryDirectory(prefix="perfharness-gate-") as scratch:
         folder = Path(scratch)
@@ -76,20 +70,20 @@ def collect(out: Path, pairs: int, slowdowns: list[float], methods: list[str]) -
                            lambda: merge(run_processes(runs["processes"], 5, folder, "processes")[0]))
                 if "ab" in methods and slowdown == 0 and i < pairs:
                     for other in [0.0] + slowdowns:
-                        ab_session(out, folder, root, i, other)
+                        ab_session(out, folder, root, i, other, ab_pairs)
 
 
-def ab_session(out: Path, folder: Path, root: Path, i: int, slowdown: float) -> None:
-    """One ``bench ab`` session: A (no slowdown) and B (``slowdown``) alternately, AB_PAIRS pairs."""
+def ab_session(out: Path, folder: Path, root: Path, i: int, slowdown: float, ab_pairs: int) -> None:
+    """One ``bench ab`` session: A (no slowdown) and B (``slowdown``) alternately, ``ab_pairs`` pairs."""
     base_path, cand_path = (out / f"ab-{i:02d}-{slowdown:.2f}-{side}.json" for side in ("A", "B"))
     if base_path.exists() and cand_path.exists():
         return
     print(f"{time.strftime('%H:%M:%S')} {base_path.name[:-7]}", file=sys.stderr, flush=True)
     a, b = Suite(root, KEYWORD), Suite(root, KEYWORD, env={"PERFHARNESS_BENCH_SLOWDOWN": str(slowdown)})
     documents: tuple[list[dict], list[dict]] = ([], [])
-    for k in range(AB_PAIRS):
+    for k in range(ab_pairs):
         for side, suite, label in ((0, a, "A"), (1, b, "B")):
-            documents[side].append(run_worker(suite, f"{k}/{AB_PAIRS}", folder, f"ab-{label}-{k}"))
+            documents[side].append(run_worker(suite, f"{k}/{ab_pairs}", folder, f"ab-{label}-{k}"))
     base_path.write_text(json.dumps(merge(documents[0])))
     cand_path.write_text(json.dumps(merge(documents[1])))
 
@@ -184,6 +178,7 @@ def main() -> int:
     parser.add_argument("--slowdowns", default="0.05,0.10")
     parser.add_argument("--threshold", type=float, default=0.05)
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--ab-pairs", type=int, default=3, help="pairs of worker processes per ab session (default 3)")
     parser.add_argument("--by-benchmark", action="store_true",
                         help="also print each benchmark's verdicts and the spread between processes and runs")
     args = parser.parse_args()
@@ -191,7 +186,7 @@ def main() -> int:
     methods = args.methods.split(",")
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    collect(args.out, args.pairs, slowdowns, methods)
+    collect(args.out, args.pairs, slowdowns, methods, args.ab_pairs)
     print(f"collected in {(time.monotonic() - start) / 60:.0f} min", file=sys.stderr)
     print("| method | pairs | --normalize | benchmark comparisons | regression | no change | unstable | improvement "
           f"| pairs failing the gate | pairs failing plain median:{args.threshold:.0%} |")
@@ -199,7 +194,8 @@ def main() -> int:
     for row in analyse(args.out, args.pairs, slowdowns, methods, args.threshold):
         print("| " + " | ".join(str(cell) for cell in row) + " |")
     if args.by_benchmark:
-        print("\n| method | pairs | benchmark | regression | no change | unstable | improvement |\n|---|---|---|---|---|---|---|")
+        print("\n| method | pairs | benchmark | regression | no change | unstable | improvement |"
+              "\n|---|---|---|---|---|---|---|")
         for row in by_benchmark(args.out, args.pairs, slowdowns, methods, args.threshold):
             print("| " + " | ".join(str(cell) for cell in row) + " |")
         if {"processes", "runs"} & set(methods):

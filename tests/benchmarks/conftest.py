@@ -113,6 +113,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 
 
 _COLLECTOR: dict[str, object] = {}
+_SCRATCH: list[tempfile.TemporaryDirectory] = []  # the collector's trace folder, removed at the end
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -128,7 +129,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if MEASURE.deterministic and not os.environ.get(OUT_DIR_ENV) and not config.getoption("collectonly"):
         _rerun_under_callgrind(config)
-    trace = Path(tempfile.mkdtemp(prefix="perfharness-bench-itt-")) / "trace.json"
+    _SCRATCH.append(tempfile.TemporaryDirectory(prefix="perfharness-bench-itt-"))
+    trace = Path(_SCRATCH[-1].name) / "trace.json"
     reason = attach_collector(trace)
     if reason is None:
         library = Path(os.environ[LIB_ENV])
@@ -136,6 +138,12 @@ def pytest_configure(config: pytest.Config) -> None:
         _COLLECTOR.update(library=library, log=collector_log(trace), foreign_every=FOREIGN_EVERY)
     else:
         _COLLECTOR["reason"] = reason
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the collector's trace folder (its log is only read while the benchmarks run)."""
+    while _SCRATCH:
+        _SCRATCH.pop().cleanup()
 
 
 @pytest.fixture(scope="session")

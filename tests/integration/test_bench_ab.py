@@ -32,8 +32,12 @@ def skip_if_the_cpu_was_taken(row: list[str]) -> None:
 
 def test_bench_run_merges_fresh_processes_into_one_file(tmp_path):
     out = tmp_path / "run.json"
-    done = perfharness("bench", "run", "--processes", "2", "--json", str(out), *SELECTION)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    done = perfharness("bench", "run", "--processes", "2", "--json", str(out), *SELECTION,
+                       env={**os.environ, "TMPDIR": str(scratch)})
     assert done.returncode == 0, done.stderr
+    assert not list(scratch.glob("perfharness-*")), "a worker left its scratch folder behind"
     assert done.stdout.strip() == str(out)
     assert "worker 2/2" in done.stderr
     document = json.loads(out.read_text())
