@@ -12,7 +12,11 @@ Methods, all on the suites ``model``, ``pipeline`` and ``reference`` (8 gated be
   one run per side;
 - ``runs``: the same runs, the 3 runs before the candidate as the baseline side (a baseline kept
   as its last runs: ``compare --last 3``);
-- ``ab``: ``bench ab`` sessions (``--ab-pairs`` pairs of worker processes, A B A B ...; 3 by default).
+- ``ab``: ``bench ab`` sessions (``--ab-pairs`` pairs of worker processes, A B A B ...; 3 by default);
+- ``series``: what ``bench ab`` sessions of 3, 5, 8 and 10 pairs decide (``SESSION_PAIRS``), from
+  one series of steps of three worker processes, A, A' and B (the first slowdown): an A/A session
+  of n pairs is n consecutive steps' A against their A', an A/B session their A' against their B;
+  sessions are disjoint windows of steps. ``--pairs`` is the number of steps.
 
 Runs are planned interleaved, A, B+5 %, B+10 %, A, ... (``PERFHARNESS_BENCH_SLOWDOWN``), so
 that machine drift hits every kind alike; A/A pairs are consecutive A runs, each B run is paired
@@ -33,11 +37,12 @@ import numpy as np
 from perfharness.bench.compare import compare
 from perfharness.bench.gates import load_gates
 from perfharness.bench.runner import Suite, merge, run_processes, run_worker, source_root
-from perfharness.bench.storage import load_run
+from perfharness.bench.storage import load_run, parse_run
 
 # the published models and the two whole-frame benchmarks at both precisions, and the reference
 KEYWORD = "(test_model or test_pipeline or reference) and not batch2 and not switch and not clip_glue"
-METHODS = ("single", "processes", "runs", "ab")
+METHODS = ("single", "processes", "runs", "ab")  # "series" is asked for by name: it reads its own files
+SESSION_PAIRS = (3, 5, 8, 10)
 BASELINE_RUNS = 3
 
 
@@ -73,6 +78,43 @@ def collect(out: Path, pairs: int, slowdowns: list[float], methods: list[str], a
                         ab_session(out, folder, root, i, other, ab_pairs)
 
 
+def series(out: Path, folder: Path, root: Path, steps: int, slowdown: float) -> None:
+    """The ``series`` method's worker processes: per step A, A' (both without slowdown) and B, each
+    process's document its own file, the wall time of each in ``series-seconds.json``."""
+    a, b = Suite(root, KEYWORD), Suite(root, KEYWORD, env={"PERFHARNESS_BENCH_SLOWDOWN": str(slowdown)})
+    seconds_path = out / "series-seconds.json"
+    seconds = json.loads(seconds_path.read_text()) if seconds_path.exists() else {}
+    for k in range(steps):
+        for label, suite in (("A", a), ("A2", a), ("B", b)):
+            path, start = out / f"series-{k:03d}-{label}.json", time.monotonic()
+            if not path.exists():
+                ensure(path, lambda: run_worker(suite, f"{k % 3}/3", folder, label))
+                seconds[f"{k:03d}-{label}"] = time.monotonic() - start
+                seconds_path.write_text(json.dumps(seconds))
+
+
+def series_pairs(out: Path, steps: int, n: int, slowdown: float) -> list[tuple[list, list]]:
+    """(baseline, candidate) of each disjoint session of ``n`` steps: A against A' (A/A), or A'
+    against B."""
+    def side(window: range, label: str) -> list:
+        merged = merge([json.loads((out / f"series-{k:03d}-{label}.json").read_text()) for k in window])
+        return [parse_run(merged, out / f"series-{window.start:03d}-{n}-{label}")]
+
+    labels = ("A", "A2") if slowdown == 0 else ("A2", "B")
+    windows = [range(start, start + n) for start in range(0, steps - n + 1, n)]
+    return [(side(window, labels[0]), side(window, labels[1])) for window in windows]
+
+
+def series_spread(out: Path, steps: int) -> list[tuple]:
+    """Per benchmark, over the series' A and A' processes: the CV of their p10 and its mean."""
+    p10: dict[str, list[float]] = {}
+    for k in range(steps):
+        for label in ("A", "A2"):
+            for entry in json.loads((out / f"series-{k:03d}-{label}.json").read_text())["benchmarks"]:
+                p10.setdefault(entry["name"], []).append(float(np.percentile(entry["stats"]["data"], 10)))
+    return [(name, f"{np.std(v, ddof=1) / np.mean(v):.1%}", f"{np.mean(v) * 1e3:.3f}") for name, v in p10.items()]
+
+
 def ab_session(out: Path, folder: Path, root: Path, i: int, slowdown: float, ab_pairs: int) -> None:
     """One ``bench ab`` session: A (no slowdown) and B (``slowdown``) alternately, ``ab_pairs`` pairs."""
     base_path, cand_path = (out / f"ab-{i:02d}-{slowdown:.2f}-{side}.json" for side in ("A", "B"))
@@ -100,6 +142,8 @@ def plain_fails(baseline, candidate, threshold: float) -> int:
 
 def pairs_of(out: Path, method: str, pairs: int, slowdown: float) -> list[tuple[list, list]]:
     """(baseline runs, candidate runs) of each pair of one method and slowdown."""
+    if method.startswith("series-"):
+        return series_pairs(out, pairs, int(method.split("-")[1]), slowdown)
     if method == "ab":
         return [([load_run(str(out / f"ab-{i:02d}-{slowdown:.2f}-A.json"))],
                  [load_run(str(out / f"ab-{i:02d}-{slowdown:.2f}-B.json"))]) for i in range(pairs)]
@@ -186,7 +230,18 @@ def main() -> int:
     methods = args.methods.split(",")
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    collect(args.out, args.pairs, slowdowns, methods, args.ab_pairs)
+    if methods == ["series"]:
+        slowdowns = slowdowns[:1]
+        with tempfile.TemporaryDirectory(prefix="perfharness-gate-") as scratch:
+            series(args.out, Path(scratch), source_root(), args.pairs, slowdowns[0])
+        seconds = float(np.median(list(json.loads((args.out / "series-seconds.json").read_text()).values())))
+        print(f"series: a worker process takes {seconds:.1f} s (median); a session of n pairs "
+              + ", ".join(f"{n}: {2 * n * seconds / 60:.1f} min" for n in SESSION_PAIRS), file=sys.stderr)
+        methods = [f"series-{n}" for n in SESSION_PAIRS]
+    elif "series" in methods:
+        parser.error("the series method runs alone")
+    else:
+        collect(args.out, args.pairs, slowdowns, methods, args.ab_pairs)
     print(f"collected in {(time.monotonic() - start) / 60:.0f} min", file=sys.stderr)
     print("| method | pairs | --normalize | benchmark comparisons | regression | no change | unstable | improvement "
           f"| pairs failing the gate | pairs failing plain median:{args.threshold:.0%} |")
@@ -202,6 +257,10 @@ def main() -> int:
             print("\n| benchmark | between processes (CV of p10, median over runs) | between runs (CV) | mean p10 ms |"
                   "\n|---|---|---|---|")
             for row in process_spread(args.out, args.pairs):
+                print("| " + " | ".join(str(cell) for cell in row) + " |")
+        if methods[0].startswith("series-"):
+            print("\n| benchmark | between processes of the series (CV of p10) | mean p10 ms |\n|---|---|---|")
+            for row in series_spread(args.out, args.pairs):
                 print("| " + " | ".join(str(cell) for cell in row) + " |")
     return 0
 
