@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from procs import ROOT, perfharness_command, rows, spawn, wait_until
 
+from perfharness.lab.layers import BUSY_SHARE
 from perfharness.profilers import perf
 from perfharness.profilers.attribute import analyse
 from perfharness.profilers.hotspots import OPENVINO_GROUPS
@@ -103,6 +104,9 @@ def test_a_real_scenario_attributed_to_its_regions(tmp_path: Path):
     collector = summary["collector_self_s"]
     own = {name: found[name]["cpu_s"] for name in collector if name in found}
     perf_total, collector_total = sum(own.values()), sum(collector.values())
+    if perf_total / collector_total < BUSY_SHARE:  # waiting for a core is wall time the samples do not see
+        pytest.skip(f"other processes took the core: perf sampled {perf_total:.2f} s of CPU in regions that took "
+                    f"{collector_total:.2f} s")
     for name, seconds in collector.items():
         if seconds / collector_total >= 0.05:
             assert abs(own.get(name, 0) / perf_total - seconds / collector_total) < 0.05, (name, own, collector)
