@@ -26,6 +26,7 @@ with the A run before it.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import tempfile
@@ -38,6 +39,7 @@ from perfharness.bench.compare import compare
 from perfharness.bench.gates import load_gates
 from perfharness.bench.runner import Suite, merge, run_processes, run_worker, source_root
 from perfharness.bench.storage import load_run, parse_run
+from perfharness.stats.bootstrap import location
 
 # the published models and the two whole-frame benchmarks at both precisions, and the reference
 KEYWORD = "(test_model or test_pipeline or reference) and not batch2 and not switch and not clip_glue"
@@ -93,11 +95,17 @@ def series(out: Path, folder: Path, root: Path, steps: int, slowdown: float) -> 
                 seconds_path.write_text(json.dumps(seconds))
 
 
+@functools.cache
+def series_document(path: Path) -> dict:
+    """A series worker's document (read once: every session size and table reads it)."""
+    return json.loads(path.read_text())
+
+
 def series_pairs(out: Path, steps: int, n: int, slowdown: float) -> list[tuple[list, list]]:
     """(baseline, candidate) of each disjoint session of ``n`` steps: A against A' (A/A), or A'
     against B."""
     def side(window: range, label: str) -> list:
-        merged = merge([json.loads((out / f"series-{k:03d}-{label}.json").read_text()) for k in window])
+        merged = merge([series_document(out / f"series-{k:03d}-{label}.json") for k in window])
         return [parse_run(merged, out / f"series-{window.start:03d}-{n}-{label}")]
 
     labels = ("A", "A2") if slowdown == 0 else ("A2", "B")
@@ -110,8 +118,8 @@ def series_spread(out: Path, steps: int) -> list[tuple]:
     p10: dict[str, list[float]] = {}
     for k in range(steps):
         for label in ("A", "A2"):
-            for entry in json.loads((out / f"series-{k:03d}-{label}.json").read_text())["benchmarks"]:
-                p10.setdefault(entry["name"], []).append(float(np.percentile(entry["stats"]["data"], 10)))
+            for entry in series_document(out / f"series-{k:03d}-{label}.json")["benchmarks"]:
+                p10.setdefault(entry["name"], []).append(location(np.asarray(entry["stats"]["data"])))
     return [(name, f"{np.std(v, ddof=1) / np.mean(v):.1%}", f"{np.mean(v) * 1e3:.3f}") for name, v in p10.items()]
 
 
@@ -207,7 +215,7 @@ def process_spread(out: Path, pairs: int) -> list[tuple]:
     for i in range(pairs + 1):
         run = load_run(str(out / f"processes-A{i:02d}-0.00.json"))
         for name, bench in run.benchmarks.items():
-            p10 = [float(np.percentile(rounds, 10)) for rounds in bench.processes]
+            p10 = [location(rounds) for rounds in bench.processes]
             within, means = spreads.setdefault(name, ([], []))
             within.append(float(np.std(p10, ddof=1) / np.mean(p10)))
             means.append(float(np.mean(p10)))
