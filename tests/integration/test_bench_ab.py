@@ -52,13 +52,20 @@ def test_bench_run_merges_fresh_processes_into_one_file(tmp_path):
     assert listed.returncode == 0 and "iris_landmarks-FP32" in listed.stdout
 
 
+# How far these two tests keep the candidate from the gate's threshold: on this project's VMs the
+# models' p10 moves 3-15 % (CV) between worker processes. Replaying the 2026-12-03 series of
+# docs/benchmarking.md through the gate (8 benchmarks x 39 two-pair windows, A against A'), an A/A
+# at 25 % said "regression" 12 times of 312, at 50 % never; A' rounds x2 at 25 % were caught 307
+# times (5 unstable), x1.5 only 242.
+
+
 def test_bench_ab_catches_an_injected_slowdown(tmp_path):
-    done = perfharness("bench", "ab", "--candidate-env", "PERFHARNESS_BENCH_SLOWDOWN=0.5", "--pairs", "2",
-                       "--out", str(tmp_path / "ab"), *SELECTION)
+    done = perfharness("bench", "ab", "--candidate-env", "PERFHARNESS_BENCH_SLOWDOWN=1.0", "--pairs", "2",
+                       "--threshold", "25%", "--out", str(tmp_path / "ab"), *SELECTION)
     row = model_row(done.stdout)
     skip_if_the_cpu_was_taken(row)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert row[-1] == "regression" and float(row[3]) > 1.3
+    assert row[-1] == "regression" and float(row[3]) > 1.5
     assert "pair 2/2" in done.stderr
     for side in ("baseline", "candidate"):
         document = json.loads((tmp_path / "ab" / f"{side}.json").read_text())
@@ -67,7 +74,7 @@ def test_bench_ab_catches_an_injected_slowdown(tmp_path):
 
 def test_bench_ab_without_a_change_passes(tmp_path):
     done = perfharness("bench", "ab", "--candidate-env", "PERFHARNESS_AB_TEST_LABEL=b", "--pairs", "2",
-                       "--threshold", "25%", "--out", str(tmp_path / "ab"), *SELECTION)
+                       "--threshold", "50%", "--out", str(tmp_path / "ab"), *SELECTION)
     row = model_row(done.stdout)
     skip_if_the_cpu_was_taken(row)
     assert done.returncode == 0, done.stdout + done.stderr
