@@ -13,7 +13,7 @@ Methods, all on the suites ``model``, ``pipeline`` and ``reference`` (8 gated be
 - ``runs``: the same runs, the 3 runs before the candidate as the baseline side (a baseline kept
   as its last runs: ``compare --last 3``);
 - ``ab``: ``bench ab`` sessions (``--ab-pairs`` pairs of worker processes, A B A B ...; 3 by default);
-- ``series``: what ``bench ab`` sessions of 3, 5, 8, 10 and 12 pairs decide (``SESSION_PAIRS``), from
+- ``series``: what ``bench ab`` sessions of 2, 3, 5, 8, 10 and 12 pairs decide (``SESSION_PAIRS``), from
   one series of steps of three worker processes, A, A' and B (the first slowdown): an A/A session
   of n pairs is n consecutive steps' A against their A', an A/B session their A' against their B;
   sessions are disjoint windows of steps. ``--pairs`` is the number of steps.
@@ -44,7 +44,7 @@ from perfharness.stats.bootstrap import location
 # the published models and the two whole-frame benchmarks at both precisions, and the reference
 KEYWORD = "(test_model or test_pipeline or reference) and not batch2 and not switch and not clip_glue"
 METHODS = ("single", "processes", "runs", "ab")  # "series" is asked for by name: it reads its own files
-SESSION_PAIRS = (3, 5, 8, 10, 12)
+SESSION_PAIRS = (2, 3, 5, 8, 10, 12)
 BASELINE_RUNS = 3
 
 

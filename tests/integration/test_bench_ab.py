@@ -53,10 +53,10 @@ def test_bench_run_merges_fresh_processes_into_one_file(tmp_path):
 
 
 # How far these two tests keep the candidate from the gate's threshold: on this project's VMs the
-# models' p10 moves 3-15 % (CV) between worker processes. Replaying the 2026-12-03 series of
-# docs/benchmarking.md through the gate (8 benchmarks x 39 two-pair windows, A against A'), an A/A
-# at 25 % said "regression" 12 times of 312, at 50 % never; A' rounds x2 at 25 % were caught 307
-# times (5 unstable), x1.5 only 242.
+# models' p10 moves 3-15 % (CV) between worker processes, and two processes a side cannot show that
+# spread. `tools/gate_experiment.py --methods series --by-benchmark` on the 2026-12-03 series
+# (docs/benchmarking.md), 20 two-pair A/A sessions of the six models: "regression" once at 25 %
+# (iris FP32, as in CI that day), never at 50 %. Twice the work is a ratio near 2, far over 25 %.
 
 
 def test_bench_ab_catches_an_injected_slowdown(tmp_path):
