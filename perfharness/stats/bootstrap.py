@@ -19,6 +19,10 @@ import numpy as np
 DRAWS = 10_000
 SEED = 20_240_605
 EXACT_MAX_PAIRS = 2_500
+# processes per side below which their spread is too poorly known to stand in for the spread
+# between runs: sessions of 2 and 3 pairs called false regressions in 7 of 20 and 2 of 13 A/A
+# sessions on a noisy VM, 0 from 5 on (docs/benchmarking.md, 'More pairs per session')
+FEW_PROCESSES = 5
 
 
 def relative_iqr(sample: np.ndarray) -> float:
@@ -205,9 +209,13 @@ def noise_note(baseline_runs: int, candidate_runs: int, processes: int = 1) -> s
     """What the spread between runs is known from, when it is not from several runs of both
     sides (``processes``: the fewest processes of a run)."""
     if baseline_runs == candidate_runs == 1:
-        if processes > 1:
+        if processes >= FEW_PROCESSES:
             return ("one run per side: between-run noise cannot be estimated; the spread between its processes "
                     "stands in for it")
+        if processes > 1:
+            return (f"one run per side: between-run noise cannot be estimated; the spread between its {processes} "
+                    f"processes stands in for it, too few to show it (on a noisy machine expect false "
+                    f"regressions; run {FEW_PROCESSES} or more)")
         return "one run per side: between-run noise cannot be estimated, the verdict rests on noise within the runs"
     if min(baseline_runs, candidate_runs) == 1:
         side = "baseline" if baseline_runs > 1 else "candidate"

@@ -114,6 +114,11 @@ def test_one_run_per_side_says_the_verdict_rests_on_noise_within_it():
                    Gates()).notes == []
 
 
+def test_one_run_per_side_of_few_processes_says_they_are_too_few():
+    (note,) = compare(merged_run(1, 1.0, processes=2), merged_run(2, 1.0, processes=3), Gates()).notes
+    assert "spread between its 2 processes stands in for it, too few" in note and "run 5 or more" in note
+
+
 def test_a_noise_floor_learned_from_several_baselines_widens_a_lone_candidate():
     """K saved baselines that disagree by a few percent: a candidate within that spread is no
     regression, though its own rounds alone would call it one."""
