@@ -19,7 +19,6 @@ from perfharness.gaze.sources import SAMPLE_SPLITS, open_source
 from perfharness.runtime.engine import EngineConfig
 
 
-
 def sample_frames(split: str) -> list[tuple[int, np.ndarray]]:
     """(index, BGR frame) of one split of the sample clip: even frames calibrate, odd are held out."""
     if split not in SAMPLE_SPLITS:
