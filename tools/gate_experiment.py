@@ -16,7 +16,9 @@ Methods, all on the suites ``model``, ``pipeline`` and ``reference`` (8 gated be
 - ``series``: what ``bench ab`` sessions of 2, 3, 5, 8, 10 and 12 pairs decide (``SESSION_PAIRS``), from
   one series of steps of three worker processes, A, A' and B (the first slowdown): an A/A session
   of n pairs is n consecutive steps' A against their A', an A/B session their A' against their B;
-  sessions are disjoint windows of steps. ``--pairs`` is the number of steps.
+  sessions are disjoint windows of steps. ``--pairs`` is the number of steps. With
+  ``--interleave-reference`` the workers time the reference before every round, and the rows
+  with ``--normalize`` divide each round by it.
 
 Runs are planned interleaved, A, B+5 %, B+10 %, A, ... (``PERFHARNESS_BENCH_SLOWDOWN``), so
 that machine drift hits every kind alike; A/A pairs are consecutive A runs, each B run is paired
@@ -38,7 +40,7 @@ import numpy as np
 from perfharness.bench.compare import compare
 from perfharness.bench.gates import load_gates
 from perfharness.bench.runner import Suite, merge, run_processes, run_worker, source_root
-from perfharness.bench.storage import load_run, parse_run
+from perfharness.bench.storage import REFERENCE_ROUNDS, load_run, parse_run
 from perfharness.stats.bootstrap import location
 
 # the published models and the two whole-frame benchmarks at both precisions, and the reference
@@ -80,10 +82,12 @@ def collect(out: Path, pairs: int, slowdowns: list[float], methods: list[str], a
                         ab_session(out, folder, root, i, other, ab_pairs)
 
 
-def series(out: Path, folder: Path, root: Path, steps: int, slowdown: float) -> None:
+def series(out: Path, folder: Path, root: Path, steps: int, slowdown: float, interleave: bool) -> None:
     """The ``series`` method's worker processes: per step A, A' (both without slowdown) and B, each
-    process's document its own file, the wall time of each in ``series-seconds.json``."""
-    a, b = Suite(root, KEYWORD), Suite(root, KEYWORD, env={"PERFHARNESS_BENCH_SLOWDOWN": str(slowdown)})
+    process's document its own file, the wall time of each in ``series-seconds.json``; with
+    ``interleave``, the reference timed before every round (``--interleave-reference``)."""
+    a = Suite(root, KEYWORD, interleave_reference=interleave)
+    b = Suite(root, KEYWORD, env={"PERFHARNESS_BENCH_SLOWDOWN": str(slowdown)}, interleave_reference=interleave)
     seconds_path = out / "series-seconds.json"
     seconds = json.loads(seconds_path.read_text()) if seconds_path.exists() else {}
     for k in range(steps):
@@ -114,13 +118,23 @@ def series_pairs(out: Path, steps: int, n: int, slowdown: float) -> list[tuple[l
 
 
 def series_spread(out: Path, steps: int) -> list[tuple]:
-    """Per benchmark, over the series' A and A' processes: the CV of their p10 and its mean."""
+    """Per benchmark, over the series' A and A' processes: the CV of their p10, its mean, and the
+    CV of the p10 of each round divided by the reference timed before it (when interleaved)."""
     p10: dict[str, list[float]] = {}
+    relative: dict[str, list[float]] = {}
     for k in range(steps):
         for label in ("A", "A2"):
             for entry in series_document(out / f"series-{k:03d}-{label}.json")["benchmarks"]:
-                p10.setdefault(entry["name"], []).append(location(np.asarray(entry["stats"]["data"])))
-    return [(name, f"{np.std(v, ddof=1) / np.mean(v):.1%}", f"{np.mean(v) * 1e3:.3f}") for name, v in p10.items()]
+                rounds = np.asarray(entry["stats"]["data"])
+                p10.setdefault(entry["name"], []).append(location(rounds))
+                references = entry["extra_info"].get(REFERENCE_ROUNDS)
+                if references:
+                    relative.setdefault(entry["name"], []).append(location(rounds / np.asarray(references)))
+
+    def cv(values: list[float]) -> str:
+        return f"{np.std(values, ddof=1) / np.mean(values):.1%}" if values else "-"
+
+    return [(name, cv(v), f"{np.mean(v) * 1e3:.3f}", cv(relative.get(name, []))) for name, v in p10.items()]
 
 
 def ab_session(out: Path, folder: Path, root: Path, i: int, slowdown: float, ab_pairs: int) -> None:
@@ -231,6 +245,8 @@ def main() -> int:
     parser.add_argument("--threshold", type=float, default=0.05)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--ab-pairs", type=int, default=3, help="pairs of worker processes per ab session (default 3)")
+    parser.add_argument("--interleave-reference", action="store_true",
+                        help="series: time the reference before every round (then --normalize divides by it)")
     parser.add_argument("--by-benchmark", action="store_true",
                         help="also print each benchmark's verdicts and the spread between processes and runs")
     args = parser.parse_args()
@@ -241,7 +257,7 @@ def main() -> int:
     if methods == ["series"]:
         slowdowns = slowdowns[:1]
         with tempfile.TemporaryDirectory(prefix="perfharness-gate-") as scratch:
-            series(args.out, Path(scratch), source_root(), args.pairs, slowdowns[0])
+            series(args.out, Path(scratch), source_root(), args.pairs, slowdowns[0], args.interleave_reference)
         seconds = float(np.median(list(json.loads((args.out / "series-seconds.json").read_text()).values())))
         print(f"series: a worker process takes {seconds:.1f} s (median); a session of n pairs "
               + ", ".join(f"{n}: {2 * n * seconds / 60:.1f} min" for n in SESSION_PAIRS), file=sys.stderr)
@@ -267,7 +283,8 @@ def main() -> int:
             for row in process_spread(args.out, args.pairs):
                 print("| " + " | ".join(str(cell) for cell in row) + " |")
         if methods[0].startswith("series-"):
-            print("\n| benchmark | between processes of the series (CV of p10) | mean p10 ms |\n|---|---|---|")
+            print("\n| benchmark | between processes of the series (CV of p10) | mean p10 ms "
+                  "| the same, each round divided by the reference before it |\n|---|---|---|---|")
             for row in series_spread(args.out, args.pairs):
                 print("| " + " | ".join(str(cell) for cell in row) + " |")
     return 0

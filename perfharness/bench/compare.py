@@ -19,6 +19,10 @@ between runs is part of the verdict. Then, with t the benchmark's threshold:
 4. ``regression`` when significant and the ratio is above 1 + t; ``improvement`` mirrored;
 5. ``no change`` otherwise.
 
+With ``--normalize`` each round is divided by the reference: by the reference timed just before
+it when both sides recorded that (``bench run/ab --interleave-reference``, ``reference_rounds``),
+else by the same process's p10 of the reference benchmark.
+
 Without ``--normalize``, when the reference benchmark itself moved by more than the default
 threshold the machine changed between the runs: a regression or improvement becomes ``unstable``
 when that move could account for it (divided by the reference's ratio, it no longer clears the
@@ -44,6 +48,7 @@ from perfharness.bench.measure import DEFAULT, Measure
 from perfharness.bench.storage import Benchmark, Run
 from perfharness.core.errors import UsageError
 from perfharness.stats.bootstrap import (
+    Side,
     location,
     mann_whitney_p,
     noise_note,
@@ -96,6 +101,7 @@ class Comparison:
     warnings: list[str]
     notes: list[str] = dataclasses.field(default_factory=list)  # what the verdicts rest on
     measure: Measure = DEFAULT
+    interleaved: bool = False  # normalised by the reference timed before each round (not by its p10)
 
     def count(self, verdict: str) -> int:
         return sum(row.verdict == verdict for row in self.rows)
@@ -155,23 +161,24 @@ def compare(baseline: Run | list[Run], candidate: Run | list[Run], gates: Gates,
                              "machine: drop --normalize")
         return _compare_counts(baselines, candidates, gates, confidence, reference, measure)
     references = [run.find(reference) for run in runs]
-    if normalize and None in references:
-        missing = runs[references.index(None)].path
-        raise UsageError(f"--normalize needs the reference benchmark {reference!r}, missing from {missing} "
-                         "(name it with --reference, or drop --normalize)")
     keys = [key for key, bench in runs[0].benchmarks.items()
             if bench is not references[0] and all(key in run.benchmarks for run in runs)]
     if not keys:
         raise UsageError(f"no common benchmarks in {' and '.join(str(run.path) for run in runs)} (paired by name)")
+    interleaved = all(run.benchmarks[key].reference_processes is not None for key in keys for run in runs)
+    if normalize and None in references and not interleaved:
+        missing = runs[references.index(None)].path
+        raise UsageError(f"--normalize needs the reference benchmark {reference!r}, missing from {missing} "
+                         "(name it with --reference, or drop --normalize)")
     reference_sides = None
     if None not in references:
         reference_sides = (references[:len(baselines)], references[len(baselines):])
     _require_rounds(runs, keys, references)
     drift = None
     if reference_sides:
-        ratio, low, high, _, _ = _ratio(*reference_sides, confidence, None)
+        ratio, low, high, _, _ = _ratio(*(_processes(side) for side in reference_sides), confidence, None)
         drift = Drift(reference, ratio, low, high)
-    rows = [_row(key, baselines, candidates, gates, confidence, reference_sides if normalize else None) for key in keys]
+    rows = [_row(key, baselines, candidates, gates, confidence, normalize, reference_sides) for key in keys]
     if drift and not normalize and not 1 / (1 + gates.default) <= drift.ratio <= 1 + gates.default:
         reason = (f"the machine itself changed: {drift.name} x{drift.ratio:.3f} "
                   "(rerun both on a quiet machine, or compare with --normalize)")
@@ -179,9 +186,12 @@ def compare(baseline: Run | list[Run], candidate: Run | list[Run], gates: Gates,
                 for row in rows]
     processes = min(len(run.benchmarks[keys[0]].processes) for run in runs)
     note = noise_note(len(baselines), len(candidates), processes)
+    notes = [note] if note else []
+    if normalize and interleaved:
+        notes.append("every round divided by the reference timed just before it (--interleave-reference)")
     return Comparison(baselines, candidates, rows, confidence, normalize, drift,
-                      _warnings(baselines, candidates, references, drift, normalize, gates.default),
-                      [note] if note else [])
+                      _warnings(baselines, candidates, references, drift, normalize, gates.default), notes,
+                      interleaved=normalize and interleaved)
 
 
 def _measure(runs: list[Run]) -> Measure:
@@ -255,11 +265,22 @@ def _require_rounds(runs: list[Run], keys: list[str], references: list[Benchmark
                              "rerun pytest with --benchmark-save-data")
 
 
-def _ratio(base: list[Benchmark], cand: list[Benchmark], confidence: float,
-           references: tuple[list[Benchmark], list[Benchmark]] | None) -> tuple[float, float, float, float, str]:
-    """(ratio, low, high, p, note) of one benchmark's runs on each side (see the module docstring)."""
-    base_side, cand_side = [b.processes for b in base], [c.processes for c in cand]
-    ref_sides = tuple([r.processes for r in side] for side in references) if references else None
+def _processes(side: list[Benchmark]) -> Side:
+    """Each run's rounds per process."""
+    return [bench.processes for bench in side]
+
+
+def _per_round_normalised(side: list[Benchmark]) -> Side:
+    """Each run's rounds per process, each divided by the reference timed just before it."""
+    return [[rounds / reference for rounds, reference in zip(bench.processes, bench.reference_processes)]
+            for bench in side]
+
+
+def _ratio(base_side: Side, cand_side: Side, confidence: float,
+           ref_sides: tuple[Side, Side] | None
+           ) -> tuple[float, float, float, float, str]:
+    """(ratio, low, high, p, note) of one benchmark's runs on each side, as rounds per process of
+    each run (see the module docstring)."""
     if len(base_side) == len(cand_side) == 1 and len(base_side[0]) == len(cand_side[0]) == 1:
         b, c = base_side[0][0], cand_side[0][0]
         ratio = location(c) / location(b)
@@ -273,11 +294,16 @@ def _ratio(base: list[Benchmark], cand: list[Benchmark], confidence: float,
     return side_ratio(base_side, cand_side, confidence, ref_sides)
 
 
-def _row(key: str, baselines: list[Run], candidates: list[Run], gates: Gates, confidence: float,
+def _row(key: str, baselines: list[Run], candidates: list[Run], gates: Gates, confidence: float, normalize: bool,
          references: tuple[list[Benchmark], list[Benchmark]] | None) -> Row:
     base = [run.benchmarks[key] for run in baselines]
     cand = [run.benchmarks[key] for run in candidates]
-    ratio, low, high, p_value, _ = _ratio(base, cand, confidence, references)
+    base_side, cand_side, ref_sides = _processes(base), _processes(cand), None
+    if normalize and all(bench.reference_processes is not None for bench in base + cand):
+        base_side, cand_side = _per_round_normalised(base), _per_round_normalised(cand)
+    elif normalize and references:
+        ref_sides = _processes(references[0]), _processes(references[1])
+    ratio, low, high, p_value, _ = _ratio(base_side, cand_side, confidence, ref_sides)
     threshold = gates.threshold(cand[0].name, cand[0].fullname, cand[0].group)
     shares = tuple(_lowest(bench.extra_info.get("cpu_share") for bench in side) for side in (base, cand))
     rounds = tuple(sum(len(bench.rounds) for bench in side) for side in (base, cand))

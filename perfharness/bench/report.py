@@ -85,6 +85,8 @@ def _drift(drift: Drift, comparison: Comparison, quote: str = "") -> str:
         return (f"reference {quote}{drift.name}{quote} (counted): candidate/baseline {drift.ratio:.3f} "
                 f"(range {drift.low:.3f}–{drift.high:.3f})")
     what = "ratios normalised by" if comparison.normalized else "not normalised; reference"
+    if comparison.interleaved:  # the rounds were divided by the interleaved reference (a note says so)
+        what = "reference"
     return (f"{what} {quote}{drift.name}{quote}: candidate/baseline {drift.ratio:.3f} "
             f"({comparison.confidence:.0%} CI {drift.low:.3f}–{drift.high:.3f})")
 

@@ -8,7 +8,8 @@ minute lands on different benchmarks in different workers. The merged file is wh
 pytest-benchmark writes (its ``compare`` reads it): per benchmark the rounds of all workers one
 after another in ``stats.data``, stats recomputed by pytest-benchmark's own ``Stats``, and
 ``extra_info["rounds_per_process"]`` saying how many rounds came from each worker (and, for a
-value each worker measures itself, such as ``glue_ratio``, the workers' median).
+value each worker measures itself, such as ``glue_ratio``, the workers' median; the reference's
+times before each round, ``reference_rounds``, one after another like the rounds).
 
 Under a deterministic measure (``perfharness.bench.measure``) each worker runs its benchmarks
 under callgrind (its conftest starts it there); before any worker, the selection is collected
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfharness.bench.measure import DEFAULT, MEASURE_ENV, Measure
-from perfharness.bench.storage import PROCESS_ROUNDS
+from perfharness.bench.storage import PROCESS_ROUNDS, REFERENCE_ROUNDS
 from perfharness.core.atomic import atomic_write_text
 from perfharness.core.children import spawn
 from perfharness.core.errors import UsageError
@@ -37,6 +38,7 @@ from perfharness.core.outputs import writing
 from perfharness.results import stamps
 
 ORDER_ENV = "PERFHARNESS_BENCH_ORDER"  # "k/N": rotate the collected benchmarks by k/N of their number
+INTERLEAVE_ENV = "PERFHARNESS_BENCH_INTERLEAVE_REFERENCE"  # "1": time the reference before every round
 NO_TESTS_COLLECTED = 5  # pytest's exit status when -k selects nothing
 PYTEST_USAGE_ERROR = 4  # a conftest refused the selection (pytest.UsageError)
 # extra_info values each worker measures on its own (the suite's glue ratio): the median of the
@@ -55,6 +57,7 @@ class Suite:
     max_time: float = 0.5
     env: Mapping[str, str] = field(default_factory=dict)
     measure: Measure = DEFAULT
+    interleave_reference: bool = False
 
     def command(self, json_path: Path) -> list[str]:
         command = [sys.executable, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider",
@@ -65,7 +68,8 @@ class Suite:
 
     def environment(self, order: str) -> dict[str, str]:
         path = os.pathsep.join(filter(None, [str(self.root), self.env.get("PYTHONPATH", os.environ.get("PYTHONPATH"))]))
-        return {**os.environ, **self.env, ORDER_ENV: order, "PYTHONPATH": path, MEASURE_ENV: self.measure.name}
+        return {**os.environ, **self.env, ORDER_ENV: order, "PYTHONPATH": path, MEASURE_ENV: self.measure.name,
+                INTERLEAVE_ENV: "1" if self.interleave_reference else "0"}
 
 
 def source_root() -> Path:
@@ -152,6 +156,11 @@ def merge(documents: Sequence[dict], planned: int | None = None) -> dict:
         extra_info = {**(entries[0].get("extra_info") or {}), PROCESS_ROUNDS: counts}
         if shares:
             extra_info["cpu_share"] = min(shares)  # the most disturbed worker decides
+        references = [(e.get("extra_info") or {}).get(REFERENCE_ROUNDS) for e in entries]
+        if all(isinstance(r, list) for r in references):
+            extra_info[REFERENCE_ROUNDS] = [value for r in references for value in r]
+        else:
+            extra_info.pop(REFERENCE_ROUNDS, None)
         for key in PER_PROCESS_MEDIANS:
             values = [e["extra_info"][key] for e in entries
                       if isinstance(e.get("extra_info"), dict) and key in e["extra_info"]]

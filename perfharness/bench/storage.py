@@ -26,6 +26,9 @@ MAX_FILE_BYTES = 512 * 2**20  # a run with raw rounds of every suite is a few Mi
 
 
 PROCESS_ROUNDS = "rounds_per_process"  # extra_info of a run merged from worker processes (bench.runner)
+# extra_info of a benchmark timed with the reference before every round (--interleave-reference):
+# the reference's time before each round, aligned with stats.data
+REFERENCE_ROUNDS = "reference_rounds"
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +57,17 @@ class Benchmark:
         if not counts:
             return [self.rounds]
         return np.split(self.rounds, np.cumsum(counts)[:-1])
+
+    @property
+    def reference_processes(self) -> list[np.ndarray] | None:
+        """The reference's time before each round, split like ``processes``; None when the
+        benchmark was not timed with the reference interleaved."""
+        times = self.extra_info.get(REFERENCE_ROUNDS)
+        if times is None or self.rounds is None:
+            return None
+        counts = self.extra_info.get(PROCESS_ROUNDS)
+        values = np.asarray(times, dtype=float)
+        return [values] if not counts else np.split(values, np.cumsum(counts)[:-1])
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,6 +155,10 @@ def _benchmark(entry: object, path: Path) -> Benchmark:
     if counts is not None and rounds is not None and not (
             isinstance(counts, list) and all(isinstance(c, int) and c > 0 for c in counts) and sum(counts) == len(rounds)):
         raise UsageError(f"{path}: {entry['name']}: extra_info.{PROCESS_ROUNDS} does not add up to its rounds")
+    references = extra_info.get(REFERENCE_ROUNDS)
+    if references is not None and rounds is not None and len(references) != len(rounds):
+        raise UsageError(f"{path}: {entry['name']}: extra_info.{REFERENCE_ROUNDS} has {len(references)} values "
+                         f"for {len(rounds)} rounds")
     return Benchmark(name=entry["name"], fullname=entry["fullname"], group=entry.get("group"), rounds=rounds,
                      extra_info=extra_info)
 

@@ -105,6 +105,10 @@ def _suite_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--measure", type=_measure, default="time", metavar="MEASURE",
                         help="time (default); instructions or cycles: counted under valgrind's callgrind, "
                              "deterministic (docs/benchmarking.md)")
+    parser.add_argument("--interleave-reference", action="store_true",
+                        help="time the reference network just before every round of every benchmark (the time "
+                             "measure only), so that --normalize divides each round by the machine's state at "
+                             "that moment; bench ab then gates normalised")
 
 
 def _accept_negative_thresholds(parser: argparse.ArgumentParser) -> None:
@@ -173,9 +177,9 @@ def _progress(message: str) -> None:
 
 def run_bench(args: argparse.Namespace) -> int:
     """``bench run``: the merged file's path on stdout; 130 when interrupted (what ran is kept)."""
-    from perfharness.bench.runner import Suite, WorkerFailed, bench_run, save_path, source_root
+    from perfharness.bench.runner import WorkerFailed, bench_run, save_path, source_root
 
-    suite = Suite(source_root(), args.keyword, args.min_rounds, args.max_time, measure=args.measure)
+    suite = _suite(args, source_root())
     out = args.json or save_path(args.storage, args.save or "baseline")
     if args.json:
         check_target(args.json, "--json")  # before anything runs, not after
@@ -200,7 +204,7 @@ def run_ab(args: argparse.Namespace) -> int:
     """``bench ab``: run the pairs, then gate the candidate against the baseline."""
     from perfharness.bench.ab import Variant
     from perfharness.bench.ab import run_ab as run_pairs
-    from perfharness.bench.runner import Suite, WorkerFailed, source_root
+    from perfharness.bench.runner import WorkerFailed, source_root
     from perfharness.bench.storage import load_run
 
     root = source_root()
@@ -211,7 +215,8 @@ def run_ab(args: argparse.Namespace) -> int:
     out = args.out or Path(".benchmarks") / f"ab-{stamps.compact()}"
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: is not a directory")
-    suite = Suite(root, args.keyword, args.min_rounds, args.max_time, measure=args.measure)
+    suite = _suite(args, root)
+    args.normalize = args.normalize or args.interleave_reference
     planned = args.pairs or (DETERMINISTIC_PAIRS if args.measure.deterministic else DEFAULT_PAIRS)
     try:
         _prepare(args.measure)
@@ -228,6 +233,17 @@ def run_ab(args: argparse.Namespace) -> int:
         _progress(f"interrupted after {pairs} of {planned} pairs: judged on those (files in {out})")
         return EXIT_INTERRUPTED
     return status
+
+
+def _suite(args: argparse.Namespace, root: Path):
+    """The suite the options of ``bench run`` or ``bench ab`` ask for; UsageError when they clash."""
+    from perfharness.bench.runner import Suite
+
+    if args.interleave_reference and args.measure.deterministic:
+        raise UsageError(f"--interleave-reference follows the machine's speed, which {args.measure.name} do not "
+                         "depend on: drop it or measure time")
+    return Suite(root, args.keyword, args.min_rounds, args.max_time, measure=args.measure,
+                 interleave_reference=args.interleave_reference)
 
 
 def _prepare(measure) -> None:

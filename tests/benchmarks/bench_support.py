@@ -11,11 +11,19 @@ each benchmarked call then also busy-waits 10 % of that benchmark's own 10th-per
 (the location the gate compares), measured once after a warm-up, before timing starts. Under a
 deterministic measure (``PERFHARNESS_BENCH_MEASURE``, see ``perfharness.bench.measure``) it adds
 fixed work instead: a Python loop of 10 % of the call's own count, counted once before the rounds.
+
+``PERFHARNESS_BENCH_INTERLEAVE_REFERENCE=1`` (``bench run/ab --interleave-reference``) times the
+reference network (``reference_model``) just before every round of every other benchmark, outside
+the round, into ``extra_info["reference_rounds"]`` (one per round, seconds): ``compare
+--normalize`` then divides each round by the reference timed next to it, so that the machine's
+state at that moment cancels. The benchmark then runs with caches the reference used.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
 import time
 from collections.abc import Callable
@@ -25,6 +33,8 @@ import numpy as np
 from perfharness import zoo
 from perfharness.bench import callgrind
 from perfharness.bench.measure import MEASURE_ENV, parse_measure
+from perfharness.bench.runner import INTERLEAVE_ENV
+from perfharness.bench.storage import REFERENCE_ROUNDS
 from perfharness.core import sysinfo
 from perfharness.runtime.engine import EngineConfig
 from perfharness.zoo import layout
@@ -32,6 +42,8 @@ from perfharness.zoo import layout
 BENCH_CONFIG = {"num_threads": 1, "performance_hint": "LATENCY"}
 SLOWDOWN = float(os.environ.get("PERFHARNESS_BENCH_SLOWDOWN", "0") or 0)
 MEASURE = parse_measure(os.environ.get(MEASURE_ENV))
+INTERLEAVE = os.environ.get(INTERLEAVE_ENV) == "1"
+CALIBRATION_CALLS = 20  # untimed calls before the interleaved rounds: warm-up, and their duration sets how many
 COUNTED_ROUNDS = 3  # per process: counts agree to ~0.1 % between rounds, more rounds only cost minutes
 COUNTED_WARMUP = 2  # uncounted calls first: first-call allocations and caches are not the call's cost
 SPIN_UNIT = 10_000  # loop iterations counted to size the deterministic slowdown
@@ -98,11 +110,12 @@ def with_slowdown(function: Callable[[], object]) -> Callable[[], object]:
     return slowed
 
 
-def measure(benchmark, function: Callable[[], object]) -> object:
+def measure(benchmark, function: Callable[[], object], interleave: bool = True) -> object:
     """``benchmark(function)``, recording in extra_info the measure, its unit and the CPU time /
     wall time it got; under a deterministic measure, COUNTED_ROUNDS counted calls after
     COUNTED_WARMUP uncounted ones (callgrind's clock is the benchmark's timer: conftest), and for
-    cycles one more under instrumentation, so that the simulated cache is warm."""
+    cycles one more under instrumentation, so that the simulated cache is warm. With INTERLEAVE
+    (and ``interleave``: not for the reference itself), the reference is timed before every round."""
     benchmark.extra_info.update(measure=MEASURE.name, unit=MEASURE.unit)
     if MEASURE.deterministic:
         for _ in range(COUNTED_WARMUP):
@@ -114,9 +127,39 @@ def measure(benchmark, function: Callable[[], object]) -> object:
             benchmark.extra_info["cache_model"] = callgrind.counter().cache_model
         return result
     cpu, wall = time.process_time(), time.perf_counter()
-    result = benchmark(function)
+    result = _interleaved(benchmark, function) if INTERLEAVE and interleave else benchmark(function)
     benchmark.extra_info["cpu_share"] = (time.process_time() - cpu) / (time.perf_counter() - wall)
     return result
+
+
+def _interleaved(benchmark, function: Callable[[], object]) -> object:
+    """``benchmark.pedantic`` with the reference timed before each round (its ``setup``): as many
+    rounds as pytest-benchmark's --benchmark-max-time and --benchmark-min-rounds would give the
+    function alone, after as many warm-up rounds (as --benchmark-warmup=on does)."""
+    reference = shared_reference()
+    durations = []
+    for _ in range(CALIBRATION_CALLS):
+        start = time.perf_counter()
+        function()
+        durations.append(time.perf_counter() - start)
+    rounds = max(benchmark._min_rounds, math.ceil(benchmark._max_time / float(np.median(durations))))
+    warmup = rounds if benchmark._warmup else 0
+    times: list[float] = []
+
+    def time_reference() -> None:
+        start = time.perf_counter()
+        reference()
+        times.append(time.perf_counter() - start)
+
+    result = benchmark.pedantic(function, setup=time_reference, rounds=rounds, warmup_rounds=warmup)
+    benchmark.extra_info[REFERENCE_ROUNDS] = times[-rounds:]
+    return result
+
+
+@functools.cache
+def shared_reference() -> Callable[[], object]:
+    """The reference network, compiled once per process for the interleaved rounds."""
+    return reference_model()
 
 
 def reference_model():

@@ -274,4 +274,4 @@ def test_reference(benchmark):
     """A fixed OpenVINO workload: the gate reads it as the machine's own drift between runs."""
     benchmark.group = "reference"
     benchmark.name = "reference[openvino-conv]"
-    measure(benchmark, reference_model())
+    measure(benchmark, reference_model(), interleave=False)

@@ -255,6 +255,9 @@ CASES = [
          "no benchmark matches -k 'no_benchmark_is_called_this'", in_repo=True, absent=("run.json",)),
     Case("bench-run-json-is-a-folder", ("bench", "run", "--processes", "1", "-k", "reference", "--json", "{tmp}/dir"),
          "--json", in_repo=True, setup=files),
+    Case("bench-run-interleave-counted", ("bench", "run", "--measure", "instructions", "--interleave-reference",
+                                          "--json", "{tmp}/run.json"),
+         "--interleave-reference follows the machine's speed", in_repo=True, absent=("run.json",)),
     # scenario
     Case("scenario-unknown", ("scenario", "run", "no_such_scenario", "--out", "{tmp}/runs"),
          "no scenario 'no_such_scenario'", in_repo=True, absent=NO_RUN),

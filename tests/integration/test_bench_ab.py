@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from procs import ROOT, perfharness_command
 
@@ -57,6 +58,21 @@ def test_bench_run_merges_fresh_processes_into_one_file(tmp_path):
 # spread. `tools/gate_experiment.py --methods series --by-benchmark` on the 2026-12-03 series
 # (docs/benchmarking.md), 20 two-pair A/A sessions of the six models: "regression" once at 25 %
 # (iris FP32, as in CI that day), never at 50 %. Twice the work is a ratio near 2, far over 25 %.
+
+
+def test_bench_run_times_the_reference_before_every_round(tmp_path):
+    out = tmp_path / "run.json"
+    done = perfharness("bench", "run", "--processes", "2", "--interleave-reference", "--json", str(out), *SELECTION)
+    assert done.returncode == 0, done.stderr
+    names = {b["name"]: b for b in json.loads(out.read_text())["benchmarks"]}
+    model, reference = names["model[mediapipe/iris_landmarks-FP32]"], names["reference[openvino-conv]"]
+    interleaved = model["extra_info"]["reference_rounds"]
+    assert len(interleaved) == len(model["stats"]["data"]) == sum(model["extra_info"]["rounds_per_process"])
+    assert "reference_rounds" not in reference["extra_info"]  # the reference is not timed against itself
+    # the interleaved reference is the same network as the reference benchmark: within its range
+    assert min(reference["stats"]["data"]) / 2 < float(np.median(interleaved)) < max(reference["stats"]["data"]) * 2
+    compared = perfharness("compare", str(out), str(out), "--normalize")
+    assert compared.returncode == 0 and "every round divided by the reference timed just before it" in compared.stdout
 
 
 def test_bench_ab_catches_an_injected_slowdown(tmp_path):

@@ -15,7 +15,7 @@ from perfharness.bench.compare import compare
 from perfharness.bench.gates import DEFAULT_REFERENCE, Gates
 from perfharness.bench.report import format_table
 from perfharness.bench.runner import merge
-from perfharness.bench.storage import PROCESS_ROUNDS, parse_run
+from perfharness.bench.storage import PROCESS_ROUNDS, REFERENCE_ROUNDS, parse_run
 from perfharness.core.errors import UsageError
 from perfharness.stats.bootstrap import side_location, side_ratio
 
@@ -153,3 +153,40 @@ def test_benchmarks_missing_from_some_runs_are_named_and_skipped():
     result = compare(runs[:2], runs[2:], Gates())
     assert [row.name for row in result.rows] == [MODEL]
     assert f"1 benchmark(s) not in every run (baseline), not compared: {other}" in result.warnings
+
+
+def interleaved_run(seed: int, slowdown: float = 1.0, processes: int = 5) -> object:
+    """A run whose processes each ran at their own speed (CV ~15 %, as on the VM of 2026-12-03),
+    every round timed with the reference just before it, both slowed alike by that speed."""
+    rng = np.random.default_rng(seed)
+    documents = []
+    for p in range(processes):
+        speed = rng.lognormal(0, 0.15)
+        doc = worker_document(seed * 100 + p, speed * slowdown, n=100)
+        doc["benchmarks"][0]["extra_info"][REFERENCE_ROUNDS] = rounds(seed * 100 + p + 50, speed, n=100).tolist()
+        documents.append(doc)
+    return parse_run(merge(documents), Path(f"run-{seed}.json"))
+
+
+def test_merge_keeps_the_reference_of_every_round_beside_it():
+    run = interleaved_run(3, processes=3)
+    (bench,) = run.benchmarks.values()
+    assert len(bench.extra_info[REFERENCE_ROUNDS]) == len(bench.rounds) == 300
+    assert [len(r) for r in bench.reference_processes] == [len(p) for p in bench.processes] == [100, 100, 100]
+
+
+def test_normalising_by_the_interleaved_reference_cancels_each_process_speed():
+    same = compare(interleaved_run(1), interleaved_run(2), Gates())
+    assert same.rows[0].verdict == "unstable"  # the processes' own speeds hide anything of 5 %
+    normalised = compare(interleaved_run(1), interleaved_run(2), Gates(), normalize=True)
+    assert normalised.rows[0].verdict == "no change" and normalised.interleaved
+    assert any("timed just before it" in note for note in normalised.notes)
+    slower = compare(interleaved_run(1), interleaved_run(2, slowdown=1.15), Gates(), normalize=True)
+    assert slower.rows[0].verdict == "regression" and 1.1 < slower.rows[0].ratio < 1.2
+
+
+def test_a_reference_of_the_wrong_length_is_refused_in_one_line():
+    doc = merge([worker_document(1, 1.0)])
+    doc["benchmarks"][0]["extra_info"][REFERENCE_ROUNDS] = [0.001] * 3
+    with pytest.raises(UsageError, match="reference_rounds has 3 values for 40 rounds"):
+        parse_run(doc, Path("bad.json"))
