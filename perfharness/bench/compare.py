@@ -338,10 +338,20 @@ def _warnings(baselines: list[Run], candidates: list[Run], references: list[Benc
         if alone:
             where = f"only in the {name}" if len(baselines) == len(candidates) == 1 else f"not in every run ({name})"
             warnings.append(f"{len(alone)} benchmark(s) {where}, not compared: {', '.join(alone)}")
+    timed_with = {name: {_interleaved(run) for run in side}
+                  for name, side in (("baseline", baselines), ("candidate", candidates))}
+    if timed_with["baseline"] != timed_with["candidate"] or len(timed_with["baseline"]) > 1:
+        warnings.append("some runs were timed with the reference before every round (--interleave-reference) and "
+                        "some not: their times differ by what that costs (docs/benchmarking.md)")
     if drift and not normalize and not 1 / (1 + threshold) <= drift.ratio <= 1 + threshold:
         warnings.append(f"the reference {drift.name} changed by {drift.ratio - 1:+.1%}: the machine itself is "
                         "slower or faster; consider --normalize")
     return warnings
+
+
+def _interleaved(run: Run) -> bool:
+    """Whether the run was timed with the reference before every round (of any benchmark)."""
+    return any(bench.reference_processes is not None for bench in run.benchmarks.values())
 
 
 def _machine(run: Run) -> tuple[object, object, object]:

@@ -68,8 +68,9 @@ class Suite:
 
     def environment(self, order: str) -> dict[str, str]:
         path = os.pathsep.join(filter(None, [str(self.root), self.env.get("PYTHONPATH", os.environ.get("PYTHONPATH"))]))
-        return {**os.environ, **self.env, ORDER_ENV: order, "PYTHONPATH": path, MEASURE_ENV: self.measure.name,
-                INTERLEAVE_ENV: "1" if self.interleave_reference else "0"}
+        interleave = {INTERLEAVE_ENV: "1"} if self.interleave_reference else {}  # else as the variant says
+        return {**os.environ, **interleave, **self.env, ORDER_ENV: order, "PYTHONPATH": path,
+                MEASURE_ENV: self.measure.name}
 
 
 def source_root() -> Path:

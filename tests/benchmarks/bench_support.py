@@ -13,10 +13,11 @@ deterministic measure (``PERFHARNESS_BENCH_MEASURE``, see ``perfharness.bench.me
 fixed work instead: a Python loop of 10 % of the call's own count, counted once before the rounds.
 
 ``PERFHARNESS_BENCH_INTERLEAVE_REFERENCE=1`` (``bench run/ab --interleave-reference``) times the
-reference network (``reference_model``) just before every round of every other benchmark, outside
-the round, into ``extra_info["reference_rounds"]`` (one per round, seconds): ``compare
---normalize`` then divides each round by the reference timed next to it, so that the machine's
-state at that moment cancels. The benchmark then runs with caches the reference used.
+reference network (``reference_model``) just before every round of the other benchmarks (not the
+clip's passes, nor calls under MIN_INTERLEAVED_S), outside the round, into
+``extra_info["reference_rounds"]`` (one per round, seconds): ``compare --normalize`` then divides
+each round by the reference timed next to it, so that the machine's state at that moment cancels.
+The benchmark then runs with caches the reference used.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ SLOWDOWN = float(os.environ.get("PERFHARNESS_BENCH_SLOWDOWN", "0") or 0)
 MEASURE = parse_measure(os.environ.get(MEASURE_ENV))
 INTERLEAVE = os.environ.get(INTERLEAVE_ENV) == "1"
 CALIBRATION_CALLS = 20  # untimed calls before the interleaved rounds: warm-up, and their duration sets how many
+# calls shorter than this are timed as usual even with INTERLEAVE: next to a 1.4 ms reference a
+# single call of microseconds is not what the reference's state describes, and pytest-benchmark
+# times it in loops, which a per-round setup forbids
+MIN_INTERLEAVED_S = 100e-6
 COUNTED_ROUNDS = 3  # per process: counts agree to ~0.1 % between rounds, more rounds only cost minutes
 COUNTED_WARMUP = 2  # uncounted calls first: first-call allocations and caches are not the call's cost
 SPIN_UNIT = 10_000  # loop iterations counted to size the deterministic slowdown
@@ -115,7 +120,8 @@ def measure(benchmark, function: Callable[[], object], interleave: bool = True) 
     wall time it got; under a deterministic measure, COUNTED_ROUNDS counted calls after
     COUNTED_WARMUP uncounted ones (callgrind's clock is the benchmark's timer: conftest), and for
     cycles one more under instrumentation, so that the simulated cache is warm. With INTERLEAVE
-    (and ``interleave``: not for the reference itself), the reference is timed before every round."""
+    (and ``interleave``: not for the reference itself, nor a pass of the clip), the reference is
+    timed before every round of a call that takes at least MIN_INTERLEAVED_S."""
     benchmark.extra_info.update(measure=MEASURE.name, unit=MEASURE.unit)
     if MEASURE.deterministic:
         for _ in range(COUNTED_WARMUP):
@@ -127,22 +133,32 @@ def measure(benchmark, function: Callable[[], object], interleave: bool = True) 
             benchmark.extra_info["cache_model"] = callgrind.counter().cache_model
         return result
     cpu, wall = time.process_time(), time.perf_counter()
-    result = _interleaved(benchmark, function) if INTERLEAVE and interleave else benchmark(function)
+    duration = _calibrated(function) if INTERLEAVE and interleave else 0.0
+    if duration >= MIN_INTERLEAVED_S:
+        result = _interleaved(benchmark, function, duration)
+    else:
+        result = benchmark(function)
     benchmark.extra_info["cpu_share"] = (time.process_time() - cpu) / (time.perf_counter() - wall)
     return result
 
 
-def _interleaved(benchmark, function: Callable[[], object]) -> object:
-    """``benchmark.pedantic`` with the reference timed before each round (its ``setup``): as many
-    rounds as pytest-benchmark's --benchmark-max-time and --benchmark-min-rounds would give the
-    function alone, after as many warm-up rounds (as --benchmark-warmup=on does)."""
-    reference = shared_reference()
+def _calibrated(function: Callable[[], object]) -> float:
+    """The median of CALIBRATION_CALLS calls of ``function`` (seconds)."""
     durations = []
     for _ in range(CALIBRATION_CALLS):
         start = time.perf_counter()
         function()
         durations.append(time.perf_counter() - start)
-    rounds = max(benchmark._min_rounds, math.ceil(benchmark._max_time / float(np.median(durations))))
+    return float(np.median(durations))
+
+
+def _interleaved(benchmark, function: Callable[[], object], duration: float) -> object:
+    """``benchmark.pedantic`` with the reference timed before each round (its ``setup``): as many
+    rounds as pytest-benchmark's --benchmark-max-time and --benchmark-min-rounds would give the
+    function alone (a call takes ``duration``), after as many warm-up rounds (as
+    --benchmark-warmup=on does)."""
+    reference = shared_reference()
+    rounds = max(benchmark._min_rounds, math.ceil(benchmark._max_time / duration))
     warmup = rounds if benchmark._warmup else 0
     times: list[float] = []
 

@@ -165,7 +165,7 @@ def test_pipeline_clip_glue(benchmark, bench_pipelines):
     benchmark.name = "pipeline[mediapipe-FP32-sample-clip]"
     benchmark.extra_info.update({"precision": "FP32", "config": engine_config("FP32").compile_properties()})
     passes = []
-    measure(benchmark, lambda: passes.append(clip_pass(processor)))
+    measure(benchmark, lambda: passes.append(clip_pass(processor)), interleave=False)  # a pass: seconds
     frame_s, infer_s, frames, gazes = (np.array(column) for column in zip(*passes))
     benchmark.extra_info.update({
         "glue_ratio": float(np.median(frame_s / infer_s)),

@@ -190,3 +190,11 @@ def test_a_reference_of_the_wrong_length_is_refused_in_one_line():
     doc["benchmarks"][0]["extra_info"][REFERENCE_ROUNDS] = [0.001] * 3
     with pytest.raises(UsageError, match="reference_rounds has 3 values for 40 rounds"):
         parse_run(doc, Path("bad.json"))
+
+
+def test_runs_timed_with_and_without_the_interleaved_reference_are_told_apart():
+    plain = merged_run(1, 1.0)
+    mixed = compare(plain, interleaved_run(2), Gates())
+    assert any("timed with the reference before every round" in warning for warning in mixed.warnings)
+    alike = compare(interleaved_run(1), interleaved_run(2), Gates(), normalize=True)
+    assert not any("before every round" in warning for warning in alike.warnings)
