@@ -10,7 +10,9 @@ between runs is part of the verdict. Then, with t the benchmark's threshold:
 
 1. ``unstable`` when either run had the CPU less than MIN_CPU_SHARE of its time (other processes
    competed: recorded by the suites as ``extra_info["cpu_share"]``), has fewer than MIN_ROUNDS
-   rounds, or a spread (IQR / median) above MAX_SPREAD;
+   rounds, or a spread (IQR / median) above MAX_SPREAD. A worker process of a merged run that had
+   the CPU less than that is left out instead, when the others are at least two and at least half
+   of the run's (``undisturbed``; a note counts them);
 2. ``regression`` when the slowdown is significant (Mann-Whitney p < 1 - confidence, and the
    interval above 1) and even the interval's low end is above 1 + t; ``improvement`` mirrored
    (significant, high end below 1 / (1 + t));
@@ -45,7 +47,7 @@ import numpy as np
 
 from perfharness.bench.gates import DEFAULT_REFERENCE, Gates
 from perfharness.bench.measure import DEFAULT, Measure
-from perfharness.bench.storage import Benchmark, Run
+from perfharness.bench.storage import PROCESS_CPU_SHARES, PROCESS_ROUNDS, REFERENCE_ROUNDS, Benchmark, Run
 from perfharness.core.errors import UsageError
 from perfharness.stats.bootstrap import (
     Side,
@@ -78,6 +80,7 @@ class Row:
     threshold: float
     verdict: str
     reason: str
+    left_out: int = 0  # worker processes not judged: disturbed (see ``undisturbed``)
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,10 @@ def compare(baseline: Run | list[Run], candidate: Run | list[Run], gates: Gates,
     processes = min(len(run.benchmarks[keys[0]].processes) for run in runs)
     note = noise_note(len(baselines), len(candidates), processes)
     notes = [note] if note else []
+    left_out = [row for row in rows if row.left_out]
+    if left_out:
+        notes.append(f"left out {sum(row.left_out for row in left_out)} worker process(es) of {len(left_out)} "
+                     f"benchmark(s) that had the CPU less than {MIN_CPU_SHARE:.0%} of its time; judged on the others")
     if normalize and interleaved:
         notes.append("every round divided by the reference timed just before it (--interleave-reference)")
     return Comparison(baselines, candidates, rows, confidence, normalize, drift,
@@ -294,10 +301,40 @@ def _ratio(base_side: Side, cand_side: Side, confidence: float,
     return side_ratio(base_side, cand_side, confidence, ref_sides)
 
 
+def undisturbed(bench: Benchmark) -> list[int]:
+    """The processes of a run to judge: all, or, when some had the CPU less than MIN_CPU_SHARE of
+    the benchmark's time and the others are at least two and at least half, the others."""
+    shares = bench.process_shares
+    everyone = list(range(len(bench.processes)))
+    if shares is None:
+        return everyone
+    kept = [p for p in everyone if shares[p] >= MIN_CPU_SHARE]
+    return kept if len(kept) >= max(2, (len(everyone) + 1) // 2) else everyone
+
+
+def _only(bench: Benchmark, processes: list[int]) -> Benchmark:
+    """``bench`` with the rounds (and per-process records) of ``processes`` only."""
+    if len(processes) == len(bench.processes):
+        return bench
+    info = dict(bench.extra_info)
+    info[PROCESS_ROUNDS] = [len(bench.processes[p]) for p in processes]
+    if bench.process_shares is not None:
+        info[PROCESS_CPU_SHARES] = [bench.process_shares[p] for p in processes]
+        info["cpu_share"] = min(info[PROCESS_CPU_SHARES])
+    if bench.reference_processes is not None:
+        info[REFERENCE_ROUNDS] = np.concatenate([bench.reference_processes[p] for p in processes]).tolist()
+    rounds = np.concatenate([bench.processes[p] for p in processes])
+    return dataclasses.replace(bench, rounds=rounds, extra_info=info)
+
+
 def _row(key: str, baselines: list[Run], candidates: list[Run], gates: Gates, confidence: float, normalize: bool,
          references: tuple[list[Benchmark], list[Benchmark]] | None) -> Row:
-    base = [run.benchmarks[key] for run in baselines]
-    cand = [run.benchmarks[key] for run in candidates]
+    sides = [[run.benchmarks[key] for run in runs] for runs in (baselines, candidates)]
+    kept = [[undisturbed(bench) for bench in side] for side in sides]
+    left_out = sum(len(bench.processes) - len(k) for side, ks in zip(sides, kept) for bench, k in zip(side, ks))
+    base, cand = ([_only(bench, k) for bench, k in zip(side, ks)] for side, ks in zip(sides, kept))
+    if references:
+        references = tuple([_only(ref, k) for ref, k in zip(side, ks)] for side, ks in zip(references, kept))
     base_side, cand_side, ref_sides = _processes(base), _processes(cand), None
     if normalize and all(bench.reference_processes is not None for bench in base + cand):
         base_side, cand_side = _per_round_normalised(base), _per_round_normalised(cand)
@@ -310,7 +347,7 @@ def _row(key: str, baselines: list[Run], candidates: list[Run], gates: Gates, co
     spread = tuple(float(np.median([relative_iqr(p) for bench in side for p in bench.processes])) for side in (base, cand))
     verdict, reason = decide(ratio, low, high, p_value, threshold, confidence, rounds, spread, shares)
     return Row(key, side_location([b.processes for b in base]), side_location([c.processes for c in cand]), ratio,
-               low, high, p_value, threshold, verdict, reason)
+               low, high, p_value, threshold, verdict, reason, left_out)
 
 
 def _lowest(values) -> float | None:

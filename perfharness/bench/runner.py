@@ -7,7 +7,8 @@ runs the benchmarks rotated by k/N of their number (``PERFHARNESS_BENCH_ORDER``)
 minute lands on different benchmarks in different workers. The merged file is what
 pytest-benchmark writes (its ``compare`` reads it): per benchmark the rounds of all workers one
 after another in ``stats.data``, stats recomputed by pytest-benchmark's own ``Stats``, and
-``extra_info["rounds_per_process"]`` saying how many rounds came from each worker (and, for a
+``extra_info["rounds_per_process"]`` saying how many rounds came from each worker, the CPU share
+of each in ``cpu_share_per_process`` (and, for a
 value each worker measures itself, such as ``glue_ratio``, the workers' median; the reference's
 times before each round, ``reference_rounds``, one after another like the rounds).
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfharness.bench.measure import DEFAULT, MEASURE_ENV, Measure
-from perfharness.bench.storage import PROCESS_ROUNDS, REFERENCE_ROUNDS
+from perfharness.bench.storage import PROCESS_CPU_SHARES, PROCESS_ROUNDS, REFERENCE_ROUNDS
 from perfharness.core.atomic import atomic_write_text
 from perfharness.core.children import spawn
 from perfharness.core.errors import UsageError
@@ -156,7 +157,9 @@ def merge(documents: Sequence[dict], planned: int | None = None) -> dict:
                   and e["extra_info"].get("cpu_share") is not None]
         extra_info = {**(entries[0].get("extra_info") or {}), PROCESS_ROUNDS: counts}
         if shares:
-            extra_info["cpu_share"] = min(shares)  # the most disturbed worker decides
+            extra_info["cpu_share"] = min(shares)  # the most disturbed worker's (the gate leaves such workers out)
+        if len(shares) == len(entries):
+            extra_info[PROCESS_CPU_SHARES] = shares
         references = [(e.get("extra_info") or {}).get(REFERENCE_ROUNDS) for e in entries]
         if all(isinstance(r, list) for r in references):
             extra_info[REFERENCE_ROUNDS] = [value for r in references for value in r]

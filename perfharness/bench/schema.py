@@ -29,6 +29,7 @@ class KnownExtraInfo(msgspec.Struct):
     """The keys of ``extra_info`` the gate reads."""
 
     cpu_share: Annotated[float, msgspec.Meta(gt=0, le=1024)] | None = None  # CPU time / wall time, up to many cores
+    cpu_share_per_process: list[Annotated[float, msgspec.Meta(gt=0, le=1024)]] | None = None
     rounds_per_process: list[Annotated[int, msgspec.Meta(ge=1)]] | None = None
     reference_rounds: list[Round] | None = None  # the reference's seconds before each round (--interleave-reference)
     openvino: str | None = None

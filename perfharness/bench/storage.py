@@ -29,6 +29,7 @@ PROCESS_ROUNDS = "rounds_per_process"  # extra_info of a run merged from worker 
 # extra_info of a benchmark timed with the reference before every round (--interleave-reference):
 # the reference's time before each round, aligned with stats.data
 REFERENCE_ROUNDS = "reference_rounds"
+PROCESS_CPU_SHARES = "cpu_share_per_process"  # each worker's CPU time / wall time of the benchmark
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +58,11 @@ class Benchmark:
         if not counts:
             return [self.rounds]
         return np.split(self.rounds, np.cumsum(counts)[:-1])
+
+    @property
+    def process_shares(self) -> list[float] | None:
+        """Each process's CPU time / wall time over the benchmark, when the run kept them."""
+        return self.extra_info.get(PROCESS_CPU_SHARES)
 
     @property
     def reference_processes(self) -> list[np.ndarray] | None:
@@ -155,6 +161,10 @@ def _benchmark(entry: object, path: Path) -> Benchmark:
     if counts is not None and rounds is not None and not (
             isinstance(counts, list) and all(isinstance(c, int) and c > 0 for c in counts) and sum(counts) == len(rounds)):
         raise UsageError(f"{path}: {entry['name']}: extra_info.{PROCESS_ROUNDS} does not add up to its rounds")
+    shares = extra_info.get(PROCESS_CPU_SHARES)
+    if shares is not None and len(shares) != (len(counts) if counts else 1):
+        raise UsageError(f"{path}: {entry['name']}: extra_info.{PROCESS_CPU_SHARES} has {len(shares)} values "
+                         f"for {len(counts) if counts else 1} processes")
     references = extra_info.get(REFERENCE_ROUNDS)
     if references is not None and rounds is not None and len(references) != len(rounds):
         raise UsageError(f"{path}: {entry['name']}: extra_info.{REFERENCE_ROUNDS} has {len(references)} values "

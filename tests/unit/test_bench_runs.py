@@ -198,3 +198,27 @@ def test_runs_timed_with_and_without_the_interleaved_reference_are_told_apart():
     assert any("timed with the reference before every round" in warning for warning in mixed.warnings)
     alike = compare(interleaved_run(1), interleaved_run(2), Gates(), normalize=True)
     assert not any("before every round" in warning for warning in alike.warnings)
+
+
+def disturbed_run(seed: int, disturbed: int, processes: int = 5) -> object:
+    """A merged run whose first ``disturbed`` workers had the CPU 70 % of their time."""
+    documents = [worker_document(seed * 100 + p, 1.0) for p in range(processes)]
+    for doc in documents[:disturbed]:
+        doc["benchmarks"][0]["extra_info"]["cpu_share"] = 0.7
+    return parse_run(merge(documents), Path(f"run-{seed}.json"))
+
+
+def test_a_disturbed_worker_is_left_out_while_enough_others_remain():
+    one = compare(disturbed_run(1, 0), disturbed_run(2, 1), Gates())
+    assert one.rows[0].verdict == "no change" and one.rows[0].left_out == 1
+    assert any("left out 1 worker process(es) of 1 benchmark(s)" in note for note in one.notes)
+    most = compare(disturbed_run(1, 0), disturbed_run(2, 3), Gates())  # 2 of 5 left: fewer than half
+    assert most.rows[0].verdict == "unstable" and "had the CPU 70%" in most.rows[0].reason
+    assert most.rows[0].left_out == 0
+
+
+def test_cpu_shares_that_do_not_match_the_processes_are_refused_in_one_line():
+    doc = merge([worker_document(1, 1.0), worker_document(2, 1.0)])
+    doc["benchmarks"][0]["extra_info"]["cpu_share_per_process"] = [0.99]
+    with pytest.raises(UsageError, match="cpu_share_per_process has 1 values for 2 processes"):
+        parse_run(doc, Path("bad.json"))
