@@ -54,10 +54,7 @@ class Benchmark:
     def processes(self) -> list[np.ndarray]:
         """The rounds of each worker process (one process when the run was not merged)."""
         assert self.rounds is not None
-        counts = self.extra_info.get(PROCESS_ROUNDS)
-        if not counts:
-            return [self.rounds]
-        return np.split(self.rounds, np.cumsum(counts)[:-1])
+        return self._per_process(self.rounds)
 
     @property
     def process_shares(self) -> list[float] | None:
@@ -71,9 +68,12 @@ class Benchmark:
         times = self.extra_info.get(REFERENCE_ROUNDS)
         if times is None or self.rounds is None:
             return None
+        return self._per_process(np.asarray(times, dtype=float))
+
+    def _per_process(self, values: np.ndarray) -> list[np.ndarray]:
+        """``values``, one per round, split by process (``rounds_per_process``)."""
         counts = self.extra_info.get(PROCESS_ROUNDS)
-        values = np.asarray(times, dtype=float)
-        return [values] if not counts else np.split(values, np.cumsum(counts)[:-1])
+        return np.split(values, np.cumsum(counts)[:-1]) if counts else [values]
 
 
 @dataclass(frozen=True, eq=False)

@@ -106,9 +106,10 @@ def _suite_options(parser: argparse.ArgumentParser) -> None:
                         help="time (default); instructions or cycles: counted under valgrind's callgrind, "
                              "deterministic (docs/benchmarking.md)")
     parser.add_argument("--interleave-reference", action="store_true",
-                        help="time the reference network just before every round of every benchmark (the time "
-                             "measure only), so that --normalize divides each round by the machine's state at "
-                             "that moment; bench ab then gates normalised")
+                        help="time the reference network just before every round of the other benchmarks (the "
+                             "time measure only; not calls under 100 us, nor the clip's passes), so that --normalize "
+                             "divides each round by the machine's state at that moment; bench ab then gates "
+                             "normalised")
 
 
 def _accept_negative_thresholds(parser: argparse.ArgumentParser) -> None:
